@@ -1,0 +1,60 @@
+/**
+ * @module Database connections: one URL picks the engine. `sqlite:` (embedded, the default),
+ * `postgres://` and `mysql://` (MariaDB) all run the same Kysely queries and migrations.
+ */
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely'
+import pg from 'pg'
+import { createPool } from 'mysql2'
+import { ConfigError } from '../errors.ts'
+import { openSqlite } from './sqlite-adapter.ts'
+
+export type DbEngine = 'sqlite' | 'postgres' | 'mysql'
+
+export type Database<Schema> = {
+  db: Kysely<Schema>
+  engine: DbEngine
+  close(): Promise<void>
+}
+
+// PostgreSQL returns BIGINT (count(*)) as strings by default; our counts fit in a double.
+pg.types.setTypeParser(20, (v: string) => Number(v))
+
+/** Opens a connection pool for `url`; `sqlite:///abs/path.db` or `sqlite::memory:` for SQLite. */
+export function openDatabase<Schema>(url: string): Database<Schema> {
+  const { engine, dialect } = dialectFor(url)
+  const db = new Kysely<Schema>({ dialect })
+  return { db, engine, close: () => db.destroy() }
+}
+
+export function engineOf(url: string): DbEngine {
+  if (url.startsWith('sqlite:')) return 'sqlite'
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres'
+  if (/^(mysql|mariadb):\/\//.test(url)) return 'mysql'
+  throw new ConfigError(`unsupported database URL "${redact(url)}": use sqlite:, postgres:// or mysql://`)
+}
+
+function dialectFor(url: string): { engine: DbEngine; dialect: Dialect } {
+  const engine = engineOf(url)
+  if (engine === 'sqlite') {
+    const path = url === 'sqlite::memory:' ? ':memory:' : url.replace(/^sqlite:(\/\/)?/, '')
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    return { engine, dialect: new SqliteDialect({ database: async () => openSqlite(path) }) }
+  }
+  if (engine === 'postgres') {
+    return { engine, dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) }
+  }
+  const u = new URL(url.replace(/^mariadb:/, 'mysql:'))
+  const pool = createPool({
+    host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password), database: u.pathname.slice(1), connectionLimit: 10,
+    timezone: 'Z', supportBigNumbers: true,
+  })
+  return { engine, dialect: new MysqlDialect({ pool }) }
+}
+
+/** The URL with its password hidden, for logs and errors. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@')
+}

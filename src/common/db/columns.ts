@@ -9,3 +9,8 @@ export function fromDbJson<T>(v: unknown, fallback: T): T {
   if (v === null || v === undefined || v === '') return fallback
   return JSON.parse(String(v)) as T
 }
+
+/** Parses a stored or user-given time; one without a zone is UTC, as Keystone treats it. */
+export function parseUtc(s: string): number {
+  return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s : s + 'Z')
+}

@@ -3,7 +3,7 @@
  * validation looks up the rest (user, scope, roles) so a change takes effect at once.
  */
 import { sql, type Kysely } from 'kysely'
-import { fromDbBool } from '../../common/db/columns.ts'
+import { fromDbBool, parseUtc } from '../../common/db/columns.ts'
 import { NotFound } from '../../common/errors.ts'
 import { grantedRoleIds, type RoleTarget } from '../assignments/effective-roles.ts'
 import type { RoleGraph, RoleRef } from '../assignments/role-graph.ts'
@@ -161,7 +161,7 @@ export class TokenService {
     const { db } = this.#d
     const cred = await db.selectFrom('app_creds').selectAll().where('id', '=', appCredId).executeTakeFirst()
     if (!cred || cred.user_id !== userId) return undefined
-    if (cred.expires_at && Date.parse(cred.expires_at + (cred.expires_at.endsWith('Z') ? '' : 'Z')) <= Date.now()) return undefined
+    if (cred.expires_at && parseUtc(cred.expires_at) <= Date.now()) return undefined
     const roleIds = (await db.selectFrom('app_cred_roles').select('role_id').where('app_cred_id', '=', appCredId).execute())
       .map((r) => r.role_id)
     return { info: { id: cred.id, name: cred.name, restricted: !fromDbBool(cred.unrestricted) }, roleIds }

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * @module The `nubis` command: parse arguments, load and validate config, then start services or
+ * run an operator command. It imports only service roots and common code.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { parse as parseYaml } from 'yaml'
+import { commonConfigSchema } from '../common/config/common-config.ts'
+import { configSchema, describeConfig, loadConfig } from '../common/config/load-config.ts'
+import { ConfigError } from '../common/errors.ts'
+import { createLogger, type Logger } from '../common/log/logger.ts'
+import { createInProcessTransport } from '../common/rpc/in-process.ts'
+import type { RunningService } from '../common/service.ts'
+import { runDoctor, ensureHostPackages } from '../common/host/doctor.ts'
+import { identityUrl, openIdentityDb, rotateFernetKeys, runIdentityBootstrap } from '../identity/services.ts'
+import { writeCloudsYaml, type CloudAccount } from './clouds-yaml.ts'
+import { catalogEntries, configSections, services, type NubisConfig } from './services.ts'
+
+const usage = `usage: nubis <command> [--config FILE] [--data-dir DIR]
+
+  up                       run the whole cloud in this process (foreground; Ctrl-C stops it)
+  run <service>...         run chosen services: ${Object.keys(services).join(', ')}
+  db migrate               create or upgrade every service's database
+  identity bootstrap       create the default domain, roles, admin and demo users, catalog
+  identity fernet-rotate   rotate the Fernet token keys (live tokens stay valid)
+  doctor                   check this host for what the real drivers need
+  config help              list every configuration key with its default
+`
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { config: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  })
+  const [command, ...rest] = positionals
+  if (!command || values.help) {
+    process.stdout.write(usage)
+    return command || values.help ? 0 : 2
+  }
+  const schema = configSchema(commonConfigSchema, configSections)
+  if (command === 'config' && rest[0] === 'help') {
+    process.stdout.write(describeConfig(schema).join('\n') + '\n')
+    return 0
+  }
+  const file = values.config ?? process.env.NUBIS_CONFIG
+  const config = loadConfig<NubisConfig>({
+    schema, file, overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {},
+  })
+  const log = createLogger({ level: config.logLevel })
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+
+  switch (`${command} ${rest[0] ?? ''}`.trim()) {
+    case 'up':
+      return up(config, log)
+    case 'doctor':
+      return (await runDoctor({ print: (l) => process.stdout.write(l + '\n') })).ok ? 0 : 1
+    case 'db migrate':
+      await (await openIdentityDb(config, log)).close()
+      return 0
+    case 'identity bootstrap': {
+      await bootstrapAndWriteClouds(config, log)
+      return 0
+    }
+    case 'identity fernet-rotate':
+      rotateFernetKeys(config, log)
+      return 0
+    default:
+      if (command === 'run') return run(config, log, rest)
+      process.stderr.write(`nubis: unknown command "${positionals.join(' ')}"\n${usage}`)
+      return 2
+  }
+}
+
+async function bootstrapAndWriteClouds(config: NubisConfig, log: Logger): Promise<string> {
+  const result = await runIdentityBootstrap(config, catalogEntries(config), log)
+  const previous = readCloudsPasswords(join(config.dataDir, 'clouds.yaml'))
+  const admin: CloudAccount = { ...result.admin, password: result.admin.password ?? previous.nubis }
+  const demo: CloudAccount = { ...result.demo, password: result.demo.password ?? previous['nubis-demo'] }
+  return writeCloudsYaml(config.dataDir, `${identityUrl(config)}/v3`, config.region, admin, demo)
+}
+
+function readCloudsPasswords(path: string): Record<string, string | undefined> {
+  if (!existsSync(path)) return {}
+  const doc = parseYaml(readFileSync(path, 'utf8')) as { clouds?: Record<string, { auth?: { password?: string } }> }
+  return Object.fromEntries(Object.entries(doc?.clouds ?? {}).map(([k, v]) => [k, v.auth?.password]))
+}
+
+async function up(config: NubisConfig, log: Logger): Promise<number> {
+  const started = performance.now()
+  if (config.installPackages) await ensureHostPackages({ log, packages: [] })
+  const clouds = await bootstrapAndWriteClouds(config, log)
+  const code = await runServices(config, log, Object.keys(services), () => {
+    const secs = ((performance.now() - started) / 1000).toFixed(2)
+    process.stdout.write([
+      '',
+      `Nubis is up (${secs} s). State lives in ${config.dataDir}.`,
+      `  Identity: ${identityUrl(config)}/v3`,
+      `  Try:      OS_CLIENT_CONFIG_FILE=${clouds} openstack --os-cloud nubis token issue`,
+      `            (cloud "nubis" is the admin, "nubis-demo" a member of project demo)`,
+      '  Stop with Ctrl-C.',
+      '',
+    ].join('\n'))
+  })
+  return code
+}
+
+async function run(config: NubisConfig, log: Logger, names: string[]): Promise<number> {
+  const unknown = names.filter((n) => !(n in services))
+  if (names.length === 0 || unknown.length) {
+    process.stderr.write(`nubis run: unknown or missing service ${unknown.join(', ')}; choose from ${Object.keys(services).join(', ')}\n`)
+    return 2
+  }
+  return runServices(config, log, names, () => {})
+}
+
+/** Starts the services, then waits for SIGINT/SIGTERM and stops them in reverse order. */
+async function runServices(config: NubisConfig, log: Logger, names: string[], onReady: () => void): Promise<number> {
+  const transport = createInProcessTransport()
+  const running: RunningService[] = []
+  const stopAll = async () => {
+    for (const s of running.toReversed()) await s.stop().catch((err) => log.error('service failed to stop', { error: err }))
+    await transport.close()
+  }
+  try {
+    for (const name of names) running.push(await services[name]({ config, log, transport }))
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+  onReady()
+  await new Promise<void>((resolve) => {
+    const done = (signal: string) => {
+      log.info(`received ${signal}; shutting down`)
+      resolve()
+    }
+    process.once('SIGINT', () => done('SIGINT'))
+    process.once('SIGTERM', () => done('SIGTERM'))
+  })
+  await stopAll()
+  log.info('stopped cleanly')
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof ConfigError) process.stderr.write(`nubis: ${err.message}\n`)
+    else process.stderr.write(`nubis: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exit(1)
+  },
+)

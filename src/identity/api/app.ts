@@ -1,0 +1,58 @@
+/** The Identity API (Keystone v3): the route table of every resource and token authentication. */
+import { createApiServer, type ApiServer } from '../../common/http/server.ts'
+import type { Route } from '../../common/http/types.ts'
+import { NotFound } from '../../common/errors.ts'
+import { AuthFailed, keystoneErrorBody } from '../errors.ts'
+import type { IdentityDeps, IdentityRequest } from './context.ts'
+import { authRoutes } from './handlers/auth.ts'
+import { discoveryRoutes } from './handlers/discovery.ts'
+import { userRoutes } from './handlers/users.ts'
+import { domainsRoutes } from './handlers/domains.ts'
+import { projectsRoutes } from './handlers/projects.ts'
+import { groupsRoutes } from './handlers/groups.ts'
+import { regionsRoutes } from './handlers/regions.ts'
+import { servicesEndpointsRoutes } from './handlers/services-endpoints.ts'
+import { rolesRoutes } from './handlers/roles.ts'
+import { grantsRoutes } from './handlers/grants.ts'
+import { roleAssignmentsRoutes } from './handlers/role-assignments.ts'
+import { credentialsRoutes } from './handlers/credentials.ts'
+import { applicationCredentialsRoutes } from './handlers/application-credentials.ts'
+
+/** Every identity route; each resource file contributes its part. */
+export function identityRoutes(deps: IdentityDeps): Route[] {
+  return [
+    ...discoveryRoutes(),
+    ...authRoutes(deps),
+    ...userRoutes(deps),
+    ...domainsRoutes(deps),
+    ...projectsRoutes(deps),
+    ...groupsRoutes(deps),
+    ...regionsRoutes(deps),
+    ...servicesEndpointsRoutes(deps),
+    ...rolesRoutes(deps),
+    ...grantsRoutes(deps),
+    ...roleAssignmentsRoutes(deps),
+    ...credentialsRoutes(deps),
+    ...applicationCredentialsRoutes(deps),
+  ]
+}
+
+export function createIdentityApi(deps: IdentityDeps): ApiServer {
+  return createApiServer({
+    name: 'identity',
+    routes: identityRoutes(deps),
+    formatError: keystoneErrorBody,
+    log: deps.log,
+    maxBodyBytes: deps.config.maxRequestBodyBytes,
+    middleware: [
+      async (req: IdentityRequest) => {
+        const token = req.headers['x-auth-token']
+        if (typeof token !== 'string' || !token) throw new AuthFailed()
+        req.ctx.auth = await deps.tokens.validate(token).catch((err) => {
+          if (err instanceof NotFound) throw new AuthFailed()
+          throw err
+        })
+      },
+    ],
+  })
+}

@@ -39,8 +39,8 @@ export const identityCatalogEntry = (config: Config): CatalogEndpoint => ({
 const keyDir = (config: Config, kind: string) => join(config.dataDir, 'identity', kind)
 
 /** Opens and migrates the identity database. */
-export async function openIdentityDb(config: Config, log: Logger): Promise<Database<IdentityDb>> {
-  const database = openDatabase<IdentityDb>(databaseUrlFor(config, 'identity'))
+export async function openIdentityDb(config: Config, log: Logger, onQuery?: (sql: string) => void): Promise<Database<IdentityDb>> {
+  const database = openDatabase<IdentityDb>(databaseUrlFor(config, 'identity'), { onQuery })
   await migrateToLatest(database.db, 'identity', identityMigrations, log)
   return database
 }

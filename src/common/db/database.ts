@@ -5,8 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely'
-import pg from 'pg'
-import { createPool } from 'mysql2'
+import { createRequire } from 'node:module'
 import { ConfigError } from '../errors.ts'
 import { openSqlite } from './sqlite-adapter.ts'
 
@@ -18,13 +17,24 @@ export type Database<Schema> = {
   close(): Promise<void>
 }
 
-// PostgreSQL returns BIGINT (count(*)) as strings by default; our counts fit in a double.
-pg.types.setTypeParser(20, (v: string) => Number(v))
+// The drivers load only when their engine is used: each costs 10-15 MiB of memory.
+const require = createRequire(import.meta.url)
+
+function loadPg(): typeof import('pg') {
+  const pg = require('pg') as typeof import('pg')
+  // PostgreSQL returns BIGINT (count(*)) as strings by default; our counts fit in a double.
+  pg.types.setTypeParser(20, (v: string) => Number(v))
+  return pg
+}
 
 /** Opens a connection pool for `url`; `sqlite:///abs/path.db` or `sqlite::memory:` for SQLite. */
-export function openDatabase<Schema>(url: string): Database<Schema> {
+export function openDatabase<Schema>(url: string, opts: { onQuery?: (sql: string) => void } = {}): Database<Schema> {
   const { engine, dialect } = dialectFor(url)
-  const db = new Kysely<Schema>({ dialect })
+  const onQuery = opts.onQuery
+  const db = new Kysely<Schema>({
+    dialect,
+    log: onQuery ? (event) => { if (event.level === 'query') onQuery(event.query.sql) } : undefined,
+  })
   return { db, engine, close: () => db.destroy() }
 }
 
@@ -43,9 +53,10 @@ function dialectFor(url: string): { engine: DbEngine; dialect: Dialect } {
     return { engine, dialect: new SqliteDialect({ database: async () => openSqlite(path) }) }
   }
   if (engine === 'postgres') {
-    return { engine, dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }) }
+    return { engine, dialect: new PostgresDialect({ pool: new (loadPg().Pool)({ connectionString: url, max: 10 }) }) }
   }
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'))
+  const { createPool } = require('mysql2') as typeof import('mysql2')
   const pool = createPool({
     host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username),
     password: decodeURIComponent(u.password), database: u.pathname.slice(1), connectionLimit: 10,

@@ -25,6 +25,8 @@ export type ApiServerOptions = {
   middleware?: Middleware[]
   log: Logger
   maxBodyBytes?: number
+  /** Called with each answered request before its response is sent (e.g. to drop caches after a change). */
+  onAnswered?: (req: ApiRequest, status: number) => void
   /** Extra headers for every response (e.g. Nova's x-compute-request-id). */
   extraHeaders?: (req: ApiRequest) => Record<string, string>
 }
@@ -63,6 +65,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     } catch (err) {
       response = errorResponse(err, req)
     }
+    opts.onAnswered?.(req, response.status)
     const headers: Record<string, string | number | string[]> = {
       'x-openstack-request-id': requestId,
       ...opts.extraHeaders?.(req),

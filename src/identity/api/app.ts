@@ -44,6 +44,12 @@ export function createIdentityApi(deps: IdentityDeps): ApiServer {
     formatError: keystoneErrorBody,
     log: deps.log,
     maxBodyBytes: deps.config.maxRequestBodyBytes,
+    // Any successful change may alter what a token means; issuing a token changes nothing.
+    onAnswered: (req, status) => {
+      if (status >= 400 || req.method === 'GET' || req.method === 'HEAD') return
+      if (req.method === 'POST' && req.path === '/v3/auth/tokens') return
+      deps.tokens.invalidateCache()
+    },
     middleware: [
       async (req: IdentityRequest) => {
         const token = req.headers['x-auth-token']

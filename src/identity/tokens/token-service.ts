@@ -53,10 +53,22 @@ export type TokenServiceDeps = {
   adminProjectName: string
 }
 
+// Validated tokens are remembered until any identity write (invalidateCache) or for this long,
+// which bounds how stale another identity process's view can be.
+const CACHE_TTL_MS = 30_000
+const CACHE_MAX = 10_000
+
 export class TokenService {
   #d: TokenServiceDeps
+  #cache = new Map<string, { info: TokenInfo; at: number }>()
+
   constructor(deps: TokenServiceDeps) {
     this.#d = deps
+  }
+
+  /** Forgets every validated token; the identity API calls this after each change it makes. */
+  invalidateCache(): void {
+    this.#cache.clear()
   }
 
   /** Issues a token; fails with 401 when the user may not have that scope. */
@@ -76,6 +88,16 @@ export class TokenService {
 
   /** The token's current meaning, or NotFound when it is invalid, expired, revoked or lost its scope. */
   async validate(token: string): Promise<TokenInfo> {
+    const now = Date.now()
+    const hit = this.#cache.get(token)
+    if (hit && now - hit.at < CACHE_TTL_MS && hit.info.expiresAt.getTime() > now) return hit.info
+    const info = await this.#validateUncached(token)
+    if (this.#cache.size >= CACHE_MAX) this.#cache.clear()
+    this.#cache.set(token, { info, at: now })
+    return info
+  }
+
+  async #validateUncached(token: string): Promise<TokenInfo> {
     const decoded = this.#d.provider.decode(token)
     if (!decoded || decoded.payload.expiresAt.getTime() <= Date.now()) throw tokenNotFound()
     const info = await this.#resolve(token, decoded.payload, decoded.issuedAt.getTime() / 1000)

@@ -1,0 +1,11 @@
+/** `npm run bench <name>`: runs one benchmark and prints its report. */
+const benches: Record<string, () => Promise<void>> = {
+  identity: async () => (await import('./identity.ts')).benchIdentity(),
+}
+
+const name = process.argv[2]
+if (!name || !(name in benches)) {
+  process.stderr.write(`usage: npm run bench -- <${Object.keys(benches).join('|')}>\n`)
+  process.exit(2)
+}
+await benches[name]()

@@ -78,13 +78,18 @@ export const realHostPackageDeps: HostPackageDeps = {
 }
 
 /**
- * Makes sure the packages of the enabled real drivers (the default set plus `packages`) are
- * installed. Installs them as root on Debian/Ubuntu, otherwise logs the command to run.
- * Never throws for a failed install: the doctor reports what is still missing.
+ * Makes sure the packages of the enabled real drivers (`baseline`, by default
+ * defaultHostPackages, plus `packages`) are installed. Installs them as root on Debian/Ubuntu,
+ * otherwise logs the command to run. Never throws for a failed install: the doctor reports what is still missing.
  */
-export async function ensureHostPackages(o: { log: Logger; packages: string[]; deps?: Partial<HostPackageDeps> }): Promise<void> {
+export async function ensureHostPackages(o: {
+  log: Logger
+  packages: string[]
+  baseline?: string[]
+  deps?: Partial<HostPackageDeps>
+}): Promise<void> {
   const deps: HostPackageDeps = { ...realHostPackageDeps, ...o.deps }
-  const wanted = [...defaultHostPackages, ...o.packages]
+  const wanted = [...(o.baseline ?? defaultHostPackages), ...o.packages]
   const missing = missingPackages(await deps.installedPackages(wanted), wanted)
   const plan = planHostPackages({
     missing, isRoot: deps.isRoot(), debianLike: isDebianLike(await deps.readOsRelease()), hasAptGet: await deps.hasAptGet(),
@@ -94,9 +99,7 @@ export async function ensureHostPackages(o: { log: Logger; packages: string[]; d
     return
   }
   if (plan.action === 'advise') {
-    o.log.warn(`host packages for the enabled drivers are missing; install them with: ${plan.command}`, {
-      packages: plan.packages.join(' '), reason: plan.reason,
-    })
+    o.log.warn(`host packages for the enabled drivers are missing; install them with: ${plan.command}`, { reason: plan.reason })
     return
   }
   o.log.info(`installing missing host packages for the enabled drivers: ${plan.packages.join(' ')}`)

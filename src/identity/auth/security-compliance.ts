@@ -41,7 +41,8 @@ export async function recordSuccess(db: Kysely<IdentityDb>, user: UserRow): Prom
 export async function checkPasswordChange(
   db: Kysely<IdentityDb>, hasher: PasswordHasher, user: UserRow, newPassword: string, rules: Rules, selfService: boolean,
 ): Promise<void> {
-  if (selfService && rules.minimumPasswordAgeDays > 0 && user.password_created_at) {
+  // An expired password (e.g. one an admin set, with changePasswordUponFirstUse) may always be changed.
+  if (selfService && rules.minimumPasswordAgeDays > 0 && user.password_created_at && !isPasswordExpired(user)) {
     const allowedAt = Date.parse(user.password_created_at) + rules.minimumPasswordAgeDays * DAY_MS
     if (Date.now() < allowedAt) {
       throw new BadRequest(

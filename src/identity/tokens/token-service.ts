@@ -42,6 +42,7 @@ export type IssueRequest = {
   parentAuditId?: string
   /** A token made from another never outlives it. */
   notAfter?: Date
+  retried?: boolean
 }
 
 export type TokenServiceDeps = {
@@ -82,7 +83,13 @@ export class TokenService {
     }
     const id = this.#d.provider.issue(payload, issuedAtSec)
     const info = await this.#resolve(id, payload, issuedAtSec)
-    if (!info) throw new AuthFailed(scopeFailure(req.scope))
+    if (info === 'revoked' && !req.retried) {
+      // Token times have one-second precision, so an event from earlier in this second (e.g. the
+      // user's own password change) would catch the new token too: issue it in the next second.
+      await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5))
+      return this.issue({ ...req, retried: true })
+    }
+    if (!info || info === 'revoked') throw new AuthFailed(scopeFailure(req.scope))
     return info
   }
 
@@ -101,11 +108,11 @@ export class TokenService {
     const decoded = this.#d.provider.decode(token)
     if (!decoded || decoded.payload.expiresAt.getTime() <= Date.now()) throw tokenNotFound()
     const info = await this.#resolve(token, decoded.payload, decoded.issuedAt.getTime() / 1000)
-    if (!info) throw tokenNotFound()
+    if (!info || info === 'revoked') throw tokenNotFound()
     return info
   }
 
-  async #resolve(id: string, p: TokenPayload, issuedAtSec: number): Promise<TokenInfo | undefined> {
+  async #resolve(id: string, p: TokenPayload, issuedAtSec: number): Promise<TokenInfo | 'revoked' | undefined> {
     const { db } = this.#d
     const projectId = p.scope.kind === 'project' ? p.scope.projectId : null
     const domainId = p.scope.kind === 'domain' ? p.scope.domainId : null
@@ -155,7 +162,7 @@ export class TokenService {
   async #finish(
     id: string, p: TokenPayload, issuedAtSec: number, row: ResolvedRow, roles: RoleRef[],
     appCred: TokenInfo['appCred'],
-  ): Promise<TokenInfo | undefined> {
+  ): Promise<TokenInfo | 'revoked'> {
     await this.#d.revocations.sync(row.latest_revocation)
     const projectId = p.scope.kind === 'project' ? p.scope.projectId : undefined
     const domainIds = [row.user_domain_id, ...(row.scope_domain_id ? [row.scope_domain_id] : [])]
@@ -163,7 +170,7 @@ export class TokenService {
       userId: p.userId, projectId, domainIds, roleIds: roles.map((r) => r.id), auditIds: p.auditIds,
       appCredId: p.appCredId, issuedAtSec,
     })
-    if (revoked) return undefined
+    if (revoked) return 'revoked'
     const scopeDomain = row.scope_domain_id ? { id: row.scope_domain_id, name: row.scope_domain_name! } : undefined
     return {
       id, methods: p.methods, issuedAt: new Date(issuedAtSec * 1000), expiresAt: p.expiresAt, auditIds: p.auditIds,

@@ -50,7 +50,7 @@ export async function scratchDatabase(engine: Engine): Promise<ScratchDb | { ski
     }
   } catch (err) {
     const reason = `${engine} server unreachable (${(err as Error).message})`
-    if (process.env.CI === 'true') throw new Error(`${reason}; under CI every database engine must be tested`)
+    if (process.env.CI === 'true') throw new Error(`${reason}; under CI every database engine must be tested`, { cause: err })
     return { skip: reason }
   }
 }

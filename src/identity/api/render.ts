@@ -1,6 +1,6 @@
 /** Rows → Keystone's JSON shapes, in one place so every route returns the same fields. */
 import { fromDbBool, fromDbJson } from '../../common/db/columns.ts'
-import type { DomainRow, GroupRow, ProjectRow, RoleRow, UserRow } from '../db/schema.ts'
+import type { DomainRow, EndpointRow, GroupRow, ProjectRow, RegionRow, RoleRow, ServiceRow, UserRow } from '../db/schema.ts'
 import { links, type IdentityRequest } from './context.ts'
 
 export function renderDomain(req: IdentityRequest, d: DomainRow): Record<string, unknown> {
@@ -50,4 +50,28 @@ export function renderRole(req: IdentityRequest, r: RoleRow): Record<string, unk
 export function keystoneTime(iso: string | Date): string {
   const d = typeof iso === 'string' ? new Date(iso) : iso
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+}
+
+export function renderRegion(req: IdentityRequest, r: RegionRow): Record<string, unknown> {
+  return {
+    ...fromDbJson<Record<string, unknown>>(r.extra, {}),
+    id: r.id, description: r.description, parent_region_id: r.parent_region_id, links: links(req, `regions/${r.id}`),
+  }
+}
+
+export function renderService(req: IdentityRequest, s: ServiceRow): Record<string, unknown> {
+  return {
+    ...fromDbJson<Record<string, unknown>>(s.extra, {}),
+    id: s.id, type: s.type, name: s.name, ...(s.description ? { description: s.description } : {}),
+    enabled: fromDbBool(s.enabled), links: links(req, `services/${s.id}`),
+  }
+}
+
+/** Keystone still answers the pre-3.2 `region` beside `region_id`. */
+export function renderEndpoint(req: IdentityRequest, e: EndpointRow): Record<string, unknown> {
+  return {
+    ...fromDbJson<Record<string, unknown>>(e.extra, {}),
+    id: e.id, interface: e.interface, region_id: e.region_id, region: e.region_id, service_id: e.service_id, url: e.url,
+    enabled: fromDbBool(e.enabled), links: links(req, `endpoints/${e.id}`),
+  }
 }

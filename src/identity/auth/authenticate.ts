@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely'
 import { fromDbBool, parseUtc } from '../../common/db/columns.ts'
-import { BadRequest, NotFound } from '../../common/errors.ts'
+import { BadRequest } from '../../common/errors.ts'
 import type { Logger } from '../../common/log/logger.ts'
 import type { IdentityConfig } from '../config.ts'
 import type { IdentityDb, UserRow } from '../db/schema.ts'
@@ -59,10 +59,8 @@ export async function authenticate(deps: AuthDeps, body: AuthBody, opts: { unsco
   let parentAuditId: string | undefined
   let inherited: string[] = []
   if (methods.includes('token')) {
-    const from = await deps.tokens.validate(identity.token!.id).catch((err) => {
-      if (err instanceof NotFound) throw new AuthFailed()
-      throw err
-    })
+    // An invalid, expired or revoked token is 404 here, as in Keystone (tempest checks it).
+    const from = await deps.tokens.validate(identity.token!.id)
     if (from.appCred) throw new AuthFailed('A token created with an application credential cannot be rescoped.')
     userId = from.user.id
     notAfter = from.expiresAt

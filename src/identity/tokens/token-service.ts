@@ -140,23 +140,20 @@ export class TokenService {
 
     const target = roleTarget(p.scope, row.scope_domain_id, row.project_parent_id)
     let roles: RoleRef[] = []
+    let appCred: TokenInfo['appCred']
     if (target) {
-      let granted = await grantedRoleIds(db, p.userId, target)
-      let appCred: TokenInfo['appCred']
+      roles = await this.#d.roles.expand(await grantedRoleIds(db, p.userId, target))
       if (p.appCredId) {
+        // An application credential keeps only those of its roles the user still holds.
         const found = await this.#appCred(p.appCredId, p.userId)
         if (!found) return undefined
         appCred = found.info
         const allowed = new Set((await this.#d.roles.expand(found.roleIds)).map((r) => r.id))
-        roles = (await this.#d.roles.expand(granted)).filter((r) => allowed.has(r.id))
-        granted = []
-        if (roles.length === 0) return undefined
-        return this.#finish(id, p, issuedAtSec, row, roles, appCred)
+        roles = roles.filter((r) => allowed.has(r.id))
       }
-      roles = await this.#d.roles.expand(granted)
       if (roles.length === 0) return undefined
     }
-    return this.#finish(id, p, issuedAtSec, row, roles, undefined)
+    return this.#finish(id, p, issuedAtSec, row, roles, appCred)
   }
 
   async #finish(

@@ -27,7 +27,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       const t = caller(req)
       const domainId = body.domain_id ?? t.domain?.id ?? t.project?.domain.id ?? 'default'
       enforce(deps, req, 'identity:create_user', { target: { user: { domain_id: domainId } } })
-      await getDomain(db, domainId).catch(() => { throw new BadRequest(`Domain ${domainId} does not exist.`) })
+      await getDomain(db, domainId)
       if (body.default_project_id) await getProject(db, body.default_project_id)
       const row: UserRow = {
         id: newId(), name: body.name!.trim(), domain_id: domainId, enabled: toDbBool(body.enabled ?? true),

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { BadRequest } from '../errors.ts'
 
-const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: false })
+const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: false, verbose: true })
 const cache = new WeakMap<object, ValidateFunction>()
 
 /** Compiles a JSON schema once and returns a function that throws BadRequest on invalid input. */

@@ -25,7 +25,7 @@ export function userRoutes(deps: IdentityDeps): Route[] {
     route('POST', '/v3/users', async (req: IdentityRequest) => {
       const body = (req.body as { user: UserBody }).user
       const t = caller(req)
-      const domainId = body.domain_id ?? t.domain?.id ?? t.project?.domain.id ?? 'default'
+      const domainId = body.domain_id ?? t.domain?.id ?? 'default'
       enforce(deps, req, 'identity:create_user', { target: { user: { domain_id: domainId } } })
       await getDomain(db, domainId)
       if (body.default_project_id) await getProject(db, body.default_project_id)

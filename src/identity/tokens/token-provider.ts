@@ -26,9 +26,22 @@ export class FernetTokenProvider {
     this.#repo = repo
   }
 
+  #generation = 0
+
+  /** Re-reads the key repository if it changed on disk (a rotation) and counts the changes. */
+  #reload(): void {
+    if (this.#repo.reloadIfChanged()) this.#generation++
+  }
+
+  /** Grows each time the keys change on disk, so callers can drop what they cached. */
+  keyGeneration(): number {
+    this.#reload()
+    return this.#generation
+  }
+
   /** Encrypts `payload` with the primary key, stamped `issuedAtSec`; throws if it cannot be packed. */
   issue(payload: TokenPayload, issuedAtSec?: number): string {
-    this.#repo.reloadIfChanged()
+    this.#reload()
     return fernetEncrypt(this.#repo.keys.primary, packPayload(payload), issuedAtSec)
   }
 
@@ -43,7 +56,7 @@ export class FernetTokenProvider {
   /** Like `validate`, also returning the issue time (Keystone's `issued_at`, whole seconds). */
   decode(token: string): DecodedToken | null {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null
-    this.#repo.reloadIfChanged()
+    this.#reload()
     const opened = fernetDecrypt(this.#repo.keys.all, token)
     if (!opened) return null
     try {

@@ -62,6 +62,7 @@ const CACHE_MAX = 10_000
 export class TokenService {
   #d: TokenServiceDeps
   #cache = new Map<string, { info: TokenInfo; at: number }>()
+  #keyGeneration = 0
 
   constructor(deps: TokenServiceDeps) {
     this.#d = deps
@@ -96,6 +97,12 @@ export class TokenService {
   /** The token's current meaning, or NotFound when it is invalid, expired, revoked or lost its scope. */
   async validate(token: string): Promise<TokenInfo> {
     const now = Date.now()
+    // A rotation may have purged the key of a cached token.
+    const keys = this.#d.provider.keyGeneration()
+    if (keys !== this.#keyGeneration) {
+      this.#cache.clear()
+      this.#keyGeneration = keys
+    }
     const hit = this.#cache.get(token)
     if (hit && now - hit.at < CACHE_TTL_MS && hit.info.expiresAt.getTime() > now) return hit.info
     const info = await this.#validateUncached(token)

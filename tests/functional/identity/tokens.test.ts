@@ -76,6 +76,23 @@ describe('identity tokens', () => {
     assert.deepEqual(sys.tokenBody.token.system, { all: true })
   })
 
+  test('the token method with a revoked or bogus token is 404, as in Keystone', async () => {
+    const demo = await cloud.demo()
+    const admin = await cloud.admin()
+    assert.equal((await admin.delete('/v3/auth/tokens', { 'x-subject-token': demo.token! })).status, 204)
+    const withToken = (id: string) => cloud.anonymous().post('/v3/auth/tokens', {
+      auth: { identity: { methods: ['token'], token: { id } } },
+    })
+    assert.equal((await withToken(demo.token!)).status, 404)
+    assert.equal((await withToken('not-a-token')).status, 404)
+  })
+
+  test('creating a user in an unknown domain is 404', async () => {
+    const admin = await cloud.admin()
+    const res = await admin.post('/v3/users', { user: { name: 'nobody-home', domain_id: 'no-such-domain' } })
+    assert.equal(res.status, 404)
+  })
+
   test('an oversized body gets 413 and an unknown path 404', async () => {
     const anon = cloud.anonymous()
     const huge = await anon.post('/v3/auth/tokens', { pad: 'x'.repeat(200_000) })

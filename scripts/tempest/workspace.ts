@@ -1,0 +1,121 @@
+/**
+ * @module The tempest workspace for one run: etc/tempest.conf for the cloud under test, with
+ * dynamic credentials from the admin account and [service_available] taken from the catalog
+ * (a service counts only when its endpoint answers).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { SECURITY_COMPLIANCE } from './cloud.ts'
+
+/** Catalog type → tempest's [service_available] option. */
+const SERVICE_OPTION: Record<string, string> = {
+  compute: 'nova', image: 'glance', network: 'neutron', volumev3: 'cinder', 'block-storage': 'cinder', volume: 'cinder',
+  'object-store': 'swift', dashboard: 'horizon',
+}
+
+type CatalogEntry = { type: string; endpoints: Array<{ interface: string; region?: string | null; region_id?: string | null; url: string }> }
+
+export type Probe = { available: Record<string, boolean>; notes: string[] }
+
+/** Logs in as admin, reads the catalog, and checks which services' public endpoints answer. */
+export async function probeServices(url: string, adminPassword: string, region: string): Promise<Probe> {
+  const res = await fetch(`${url}/auth/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000),
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: adminPassword } } },
+        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
+      },
+    }),
+  })
+  const body = await res.json().catch(() => ({})) as { token?: { catalog?: CatalogEntry[] } }
+  if (res.status !== 201) throw new Error(`admin login at ${url} failed: ${res.status} ${JSON.stringify(body)}`)
+  const available: Record<string, boolean> = { nova: false, glance: false, neutron: false, cinder: false, swift: false, horizon: false }
+  const notes: string[] = []
+  for (const entry of body.token?.catalog ?? []) {
+    const option = SERVICE_OPTION[entry.type]
+    if (!option) continue
+    const ep = entry.endpoints.find((e) => e.interface === 'public' && (e.region_id ?? e.region) === region)
+      ?? entry.endpoints.find((e) => e.interface === 'public')
+    if (!ep) continue
+    const up = await endpointAnswers(ep.url)
+    available[option] ||= up
+    notes.push(`${entry.type} ${ep.url}: ${up ? 'answers' : 'no answer'}`)
+  }
+  return { available, notes }
+}
+
+async function endpointAnswers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) })
+    await res.arrayBuffer()
+    return res.status < 500
+  } catch {
+    return false
+  }
+}
+
+export type ConfInput = {
+  workspace: string
+  url: string
+  adminPassword: string
+  region: string
+  available: Record<string, boolean>
+}
+
+export function tempestConf(c: ConfInput): string {
+  const sections: Record<string, Record<string, string | number | boolean>> = {
+    DEFAULT: { log_dir: c.workspace, log_file: 'tempest.log', debug: true },
+    oslo_concurrency: { lock_path: join(c.workspace, 'lock') },
+    auth: {
+      use_dynamic_credentials: true,
+      admin_username: 'admin',
+      admin_password: c.adminPassword,
+      admin_project_name: 'admin',
+      admin_domain_name: 'Default',
+      default_credentials_domain_name: 'Default',
+      create_isolated_networks: false,
+    },
+    identity: {
+      uri_v3: c.url,
+      auth_version: 'v3',
+      region: c.region,
+      v3_endpoint_type: 'public',
+      default_domain_id: 'default',
+      admin_role: 'admin',
+      user_lockout_failure_attempts: SECURITY_COMPLIANCE.lockoutFailureAttempts,
+      user_lockout_duration: SECURITY_COMPLIANCE.lockoutDurationSec,
+      user_unique_last_password_count: SECURITY_COMPLIANCE.uniqueLastPasswordCount,
+    },
+    'identity-feature-enabled': {
+      api_v2: false,
+      api_v3: true,
+      // OS-INHERIT and OS-EC2 tests run (api_extensions = all); trusts are not implemented.
+      api_extensions: 'all',
+      trust: false,
+      security_compliance: true,
+      application_credentials: true,
+      access_rules: false,
+      project_tags: true,
+      domain_specific_drivers: false,
+      immutable_user_source: false,
+    },
+    service_available: c.available,
+    validation: { run_validation: false },
+  }
+  return Object.entries(sections)
+    .map(([name, opts]) => `[${name}]\n${Object.entries(opts).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
+    .join('\n')
+}
+
+/** Creates the workspace directory with etc/tempest.conf and (for lists) etc/include-list.txt. */
+export function writeWorkspace(c: ConfInput, includeList?: string[]): { conf: string; includeFile?: string } {
+  mkdirSync(join(c.workspace, 'etc'), { recursive: true })
+  mkdirSync(join(c.workspace, 'lock'), { recursive: true })
+  const conf = join(c.workspace, 'etc', 'tempest.conf')
+  writeFileSync(conf, tempestConf(c), { mode: 0o600 })
+  if (!includeList) return { conf }
+  const includeFile = join(c.workspace, 'etc', 'include-list.txt')
+  writeFileSync(includeFile, includeList.join('\n') + '\n')
+  return { conf, includeFile }
+}

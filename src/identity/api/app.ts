@@ -17,6 +17,11 @@ import { grantsRoutes } from './handlers/grants.ts'
 import { roleAssignmentsRoutes } from './handlers/role-assignments.ts'
 import { credentialsRoutes } from './handlers/credentials.ts'
 import { applicationCredentialsRoutes } from './handlers/application-credentials.ts'
+import { policiesRoutes } from './handlers/policies.ts'
+import { endpointFilterRoutes } from './handlers/endpoint-filter.ts'
+import { oauthConsumersRoutes } from './handlers/oauth-consumers.ts'
+import { domainConfigsRoutes } from './handlers/domain-configs.ts'
+import { ec2CredentialsRoutes } from './handlers/ec2-credentials.ts'
 
 /** Every identity route; each resource file contributes its part. */
 export function identityRoutes(deps: IdentityDeps): Route[] {
@@ -34,6 +39,11 @@ export function identityRoutes(deps: IdentityDeps): Route[] {
     ...roleAssignmentsRoutes(deps),
     ...credentialsRoutes(deps),
     ...applicationCredentialsRoutes(deps),
+    ...policiesRoutes(deps),
+    ...endpointFilterRoutes(deps),
+    ...oauthConsumersRoutes(deps),
+    ...domainConfigsRoutes(deps),
+    ...ec2CredentialsRoutes(deps),
   ]
 }
 

@@ -157,4 +157,45 @@ export const identityMigrations: Record<string, Migration> = {
       await sql`SELECT 1`.execute(db)
     },
   },
+  '0002_policies_endpoint_groups_consumers_domain_config': {
+    async up(db: Kysely<any>) {
+      const s = db.schema
+      await s.createTable('policies')
+        .addColumn('id', id, (c) => c.primaryKey())
+        .addColumn('type', name, (c) => c.notNull())
+        .addColumn('blob', 'text', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull())
+        .execute()
+      await s.createTable('endpoint_groups')
+        .addColumn('id', id, (c) => c.primaryKey())
+        .addColumn('name', name, (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('filters', 'text', (c) => c.notNull())
+        .execute()
+      await s.createTable('project_endpoint_groups')
+        .addColumn('endpoint_group_id', id, (c) => c.notNull().references('endpoint_groups.id').onDelete('cascade'))
+        .addColumn('project_id', id, (c) => c.notNull())
+        .addPrimaryKeyConstraint('project_endpoint_groups_pk', ['endpoint_group_id', 'project_id'])
+        .execute()
+      await s.createTable('project_endpoints')
+        .addColumn('endpoint_id', id, (c) => c.notNull())
+        .addColumn('project_id', id, (c) => c.notNull())
+        .addPrimaryKeyConstraint('project_endpoints_pk', ['endpoint_id', 'project_id'])
+        .execute()
+      await s.createTable('oauth_consumers')
+        .addColumn('id', id, (c) => c.primaryKey())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('secret', 'varchar(128)', (c) => c.notNull())
+        .addColumn('extra', 'text', (c) => c.notNull())
+        .execute()
+      await s.createTable('domain_configs')
+        .addColumn('domain_id', id, (c) => c.notNull())
+        .addColumn('group_name', name, (c) => c.notNull())
+        .addColumn('option_name', name, (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('sensitive', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('domain_configs_pk', ['domain_id', 'group_name', 'option_name'])
+        .execute()
+    },
+  },
 }

@@ -39,6 +39,15 @@ export type RevocationRow = {
   audit_id: string | null; app_cred_id: string | null; issued_before: string; revoked_at: string
 }
 
+export type PolicyRow = { id: string; type: string; blob: string; extra: string }
+export type EndpointGroupRow = { id: string; name: string; description: string; filters: string }
+export type ProjectEndpointGroupRow = { endpoint_group_id: string; project_id: string }
+export type ProjectEndpointRow = { endpoint_id: string; project_id: string }
+/** OAuth1 consumers: the secret is shown once at creation, as Keystone does, and kept for signing. */
+export type OauthConsumerRow = { id: string; description: string; secret: string; extra: string }
+/** Per-domain identity driver options (Keystone's domain-specific configuration), one row per option. */
+export type DomainConfigRow = { domain_id: string; group_name: string; option_name: string; value: string; sensitive: number }
+
 export type IdentityDb = {
   domains: DomainRow
   projects: ProjectRow
@@ -57,4 +66,10 @@ export type IdentityDb = {
   app_creds: AppCredRow
   app_cred_roles: AppCredRoleRow
   revocation_events: RevocationRow
+  policies: PolicyRow
+  endpoint_groups: EndpointGroupRow
+  project_endpoint_groups: ProjectEndpointGroupRow
+  project_endpoints: ProjectEndpointRow
+  oauth_consumers: OauthConsumerRow
+  domain_configs: DomainConfigRow
 }

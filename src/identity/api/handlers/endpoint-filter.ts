@@ -1,0 +1,6 @@
+import type { Route } from '../../../common/http/types.ts'
+import type { IdentityDeps } from '../context.ts'
+
+export function endpointFilterRoutes(_deps: IdentityDeps): Route[] {
+  return []
+}

@@ -110,6 +110,8 @@ export function servicesEndpointsRoutes(deps: IdentityDeps): Route[] {
       enforce(deps, req, 'identity:delete_service', { ...req.params })
       const s = await loadService(req.params.service_id)
       await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('project_endpoints')
+          .where('endpoint_id', 'in', (eb) => eb.selectFrom('endpoints').select('id').where('service_id', '=', s.id)).execute()
         await trx.deleteFrom('endpoints').where('service_id', '=', s.id).execute()
         await trx.deleteFrom('services').where('id', '=', s.id).execute()
       })
@@ -168,7 +170,10 @@ export function servicesEndpointsRoutes(deps: IdentityDeps): Route[] {
     route('DELETE', '/v3/endpoints/:endpoint_id', async (req: IdentityRequest) => {
       enforce(deps, req, 'identity:delete_endpoint', { ...req.params })
       const e = await loadEndpoint(req.params.endpoint_id)
-      await db.deleteFrom('endpoints').where('id', '=', e.id).execute()
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('project_endpoints').where('endpoint_id', '=', e.id).execute()
+        await trx.deleteFrom('endpoints').where('id', '=', e.id).execute()
+      })
       changed()
       deps.log.info('deleted endpoint', { endpoint_id: e.id })
       return { status: 204 }

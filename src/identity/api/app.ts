@@ -9,6 +9,7 @@ import { discoveryRoutes } from './handlers/discovery.ts'
 import { userRoutes } from './handlers/users.ts'
 import { domainsRoutes } from './handlers/domains.ts'
 import { projectsRoutes } from './handlers/projects.ts'
+import { projectTagsRoutes } from './handlers/project-tags.ts'
 import { groupsRoutes } from './handlers/groups.ts'
 import { regionsRoutes } from './handlers/regions.ts'
 import { servicesEndpointsRoutes } from './handlers/services-endpoints.ts'
@@ -31,6 +32,7 @@ export function identityRoutes(deps: IdentityDeps): Route[] {
     ...userRoutes(deps),
     ...domainsRoutes(deps),
     ...projectsRoutes(deps),
+    ...projectTagsRoutes(deps),
     ...groupsRoutes(deps),
     ...regionsRoutes(deps),
     ...servicesEndpointsRoutes(deps),

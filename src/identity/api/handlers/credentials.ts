@@ -15,7 +15,7 @@ import { extraOf, newId } from '../ids.ts'
 import { createCredentialBody, updateCredentialBody } from '../schemas/credentials.ts'
 
 type CredentialBody = { id?: string; user_id?: string; project_id?: string | null; type?: string; blob?: string; [k: string]: unknown }
-type Credential = { id: string; user_id: string; project_id: string | null; type: string; blob: string; extra: Record<string, unknown> }
+export type Credential = { id: string; user_id: string; project_id: string | null; type: string; blob: string; extra: Record<string, unknown> }
 
 const known = ['id', 'user_id', 'project_id', 'type', 'blob', 'links']
 const isEc2 = (type: string | undefined) => type?.toLowerCase() === 'ec2'
@@ -49,29 +49,33 @@ function checkDelegation(t: TokenInfo, projectId: string | null | undefined): vo
   }
 }
 
+/** Encrypts a blob with the primary credential key; the key_hash names that key, as Keystone's. */
+export function encryptBlob(deps: IdentityDeps, blob: string): { encrypted_blob: string; key_hash: string } {
+  deps.credentialKeys.reloadIfChanged()
+  const { primary } = deps.credentialKeys.keys
+  // Keystone's key_hash: SHA-1 of the primary key as written in its key file.
+  const keyText = primary.toString('base64url') + '='
+  return {
+    encrypted_blob: fernetEncrypt(primary, Buffer.from(blob, 'utf8')),
+    key_hash: createHash('sha1').update(keyText).digest('hex'),
+  }
+}
+
+/** A stored credential with its blob decrypted by any current credential key. */
+export function decryptCredential(deps: IdentityDeps, row: CredentialRow): Credential {
+  deps.credentialKeys.reloadIfChanged()
+  const plain = fernetDecrypt(deps.credentialKeys.keys.all, row.encrypted_blob)
+  if (!plain) throw new Error(`Credential ${row.id} could not be decrypted. Please contact the administrator`)
+  return {
+    id: row.id, user_id: row.user_id, project_id: row.project_id, type: row.type,
+    blob: plain.plaintext.toString('utf8'), extra: fromDbJson<Record<string, unknown>>(row.extra, {}),
+  }
+}
+
 export function credentialsRoutes(deps: IdentityDeps): Route[] {
   const { db } = deps
-
-  function encrypt(blob: string): { encrypted_blob: string; key_hash: string } {
-    deps.credentialKeys.reloadIfChanged()
-    const { primary } = deps.credentialKeys.keys
-    // Keystone's key_hash: SHA-1 of the primary key as written in its key file.
-    const keyText = primary.toString('base64url') + '='
-    return {
-      encrypted_blob: fernetEncrypt(primary, Buffer.from(blob, 'utf8')),
-      key_hash: createHash('sha1').update(keyText).digest('hex'),
-    }
-  }
-
-  function decode(row: CredentialRow): Credential {
-    deps.credentialKeys.reloadIfChanged()
-    const plain = fernetDecrypt(deps.credentialKeys.keys.all, row.encrypted_blob)
-    if (!plain) throw new Error(`Credential ${row.id} could not be decrypted. Please contact the administrator`)
-    return {
-      id: row.id, user_id: row.user_id, project_id: row.project_id, type: row.type,
-      blob: plain.plaintext.toString('utf8'), extra: fromDbJson<Record<string, unknown>>(row.extra, {}),
-    }
-  }
+  const encrypt = (blob: string) => encryptBlob(deps, blob)
+  const decode = (row: CredentialRow) => decryptCredential(deps, row)
 
   const render = (req: IdentityRequest, c: Credential) => ({
     ...c.extra, id: c.id, user_id: c.user_id, project_id: c.project_id, type: c.type, blob: c.blob, links: links(req, `credentials/${c.id}`),

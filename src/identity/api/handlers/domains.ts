@@ -1,9 +1,10 @@
 /** /v3/domains: CRUD; deleting a (disabled) domain deletes everything it owns. */
+import type { Kysely } from 'kysely'
 import { fromDbBool, fromDbJson, nowIso, toDbBool } from '../../../common/db/columns.ts'
 import { isUniqueViolation } from '../../../common/db/unique-violation.ts'
 import { BadRequest, Conflict, Forbidden, NotFound } from '../../../common/errors.ts'
 import { route, type Route } from '../../../common/http/types.ts'
-import type { DomainRow } from '../../db/schema.ts'
+import type { DomainRow, IdentityDb } from '../../db/schema.ts'
 import { caller, collection, enforce, revoke, type IdentityDeps, type IdentityRequest } from '../context.ts'
 import { extraOf, newId, queryBool } from '../ids.ts'
 import { renderDomain } from '../render.ts'
@@ -22,6 +23,34 @@ const conflict = (name: string) => new Conflict('Conflict occurred attempting to
 function render(req: IdentityRequest, d: DomainRow): Record<string, unknown> {
   const tags = fromDbJson<{ tags?: string[] }>(d.extra, {}).tags ?? []
   return { ...renderDomain(req, d), tags }
+}
+
+/** Deletes a domain with everything it owns (projects, users, groups, roles, grants, configuration); caller runs it in a transaction. */
+export async function purgeDomain(deps: IdentityDeps, trx: Kysely<IdentityDb>, domainId: string): Promise<void> {
+  const projects = trx.selectFrom('projects').select('id').where('domain_id', '=', domainId)
+  const users = trx.selectFrom('users').select('id').where('domain_id', '=', domainId)
+  const groups = trx.selectFrom('groups').select('id').where('domain_id', '=', domainId)
+  const roles = trx.selectFrom('roles').select('id').where('domain_id', '=', domainId)
+  // Dependents first: the subqueries read the owners, which go last.
+  await trx.deleteFrom('assignments').where((w) => w.or([
+    w('target_id', '=', domainId), w('target_id', 'in', projects), w('actor_id', 'in', users), w('actor_id', 'in', groups),
+    w('role_id', 'in', roles),
+  ])).execute()
+  for (const table of ['credentials', 'app_creds'] as const) {
+    await trx.deleteFrom(table).where((w) => w.or([w('user_id', 'in', users), w('project_id', 'in', projects)])).execute()
+  }
+  for (const table of ['project_tags', 'project_endpoints', 'project_endpoint_groups'] as const) {
+    await trx.deleteFrom(table).where('project_id', 'in', projects).execute()
+  }
+  await trx.deleteFrom('group_members').where((w) => w.or([w('user_id', 'in', users), w('group_id', 'in', groups)])).execute()
+  await trx.deleteFrom('password_history').where('user_id', 'in', users).execute()
+  await trx.deleteFrom('implied_roles').where((w) => w.or([w('prior_role_id', 'in', roles), w('implied_role_id', 'in', roles)])).execute()
+  for (const table of ['projects', 'groups', 'users', 'roles'] as const) {
+    await trx.deleteFrom(table).where('domain_id', '=', domainId).execute()
+  }
+  await trx.deleteFrom('domain_configs').where('domain_id', '=', domainId).execute()
+  await trx.deleteFrom('domains').where('id', '=', domainId).execute()
+  await revoke(deps, trx, { domain_id: domainId })
 }
 
 export function domainsRoutes(deps: IdentityDeps): Route[] {
@@ -111,29 +140,7 @@ export function domainsRoutes(deps: IdentityDeps): Route[] {
       const d = await load(req, 'identity:delete_domain')
       // Disabling first guards against mistakes, and against deleting the domain of one's own token.
       if (fromDbBool(d.enabled)) throw new Forbidden('Cannot delete a domain that is enabled, please disable it first.')
-      await db.transaction().execute(async (trx) => {
-        const projects = trx.selectFrom('projects').select('id').where('domain_id', '=', d.id)
-        const users = trx.selectFrom('users').select('id').where('domain_id', '=', d.id)
-        const groups = trx.selectFrom('groups').select('id').where('domain_id', '=', d.id)
-        const roles = trx.selectFrom('roles').select('id').where('domain_id', '=', d.id)
-        // Dependents first: the subqueries read the owners, which go last.
-        await trx.deleteFrom('assignments').where((w) => w.or([
-          w('target_id', '=', d.id), w('target_id', 'in', projects), w('actor_id', 'in', users), w('actor_id', 'in', groups),
-          w('role_id', 'in', roles),
-        ])).execute()
-        for (const table of ['credentials', 'app_creds'] as const) {
-          await trx.deleteFrom(table).where((w) => w.or([w('user_id', 'in', users), w('project_id', 'in', projects)])).execute()
-        }
-        await trx.deleteFrom('project_tags').where('project_id', 'in', projects).execute()
-        await trx.deleteFrom('group_members').where((w) => w.or([w('user_id', 'in', users), w('group_id', 'in', groups)])).execute()
-        await trx.deleteFrom('password_history').where('user_id', 'in', users).execute()
-        await trx.deleteFrom('implied_roles').where((w) => w.or([w('prior_role_id', 'in', roles), w('implied_role_id', 'in', roles)])).execute()
-        for (const table of ['projects', 'groups', 'users', 'roles'] as const) {
-          await trx.deleteFrom(table).where('domain_id', '=', d.id).execute()
-        }
-        await trx.deleteFrom('domains').where('id', '=', d.id).execute()
-        await revoke(deps, trx, { domain_id: d.id })
-      })
+      await db.transaction().execute((trx) => purgeDomain(deps, trx, d.id))
       deps.log.info('deleted domain with its projects, users, groups and roles', { domain_id: d.id, name: d.name })
       return { status: 204 }
     }),

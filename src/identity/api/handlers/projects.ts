@@ -1,16 +1,19 @@
-/** /v3/projects: CRUD inside a domain's hierarchy, tag filters, and the project tags sub-resource. */
+/** /v3/projects: CRUD inside a domain's hierarchy and tag filters; domains appear here as projects acting as domains. */
 import type { Kysely } from 'kysely'
 import { fromDbBool, nowIso, toDbBool } from '../../../common/db/columns.ts'
 import { isUniqueViolation } from '../../../common/db/unique-violation.ts'
 import { BadRequest, Conflict, Forbidden, NotFound } from '../../../common/errors.ts'
 import { route, type Route } from '../../../common/http/types.ts'
-import { validator } from '../../../common/http/validation.ts'
-import type { IdentityDb, ProjectRow } from '../../db/schema.ts'
+import type { DomainRow, IdentityDb, ProjectRow } from '../../db/schema.ts'
 import { caller, collection, enforce, revoke, type IdentityDeps, type IdentityRequest } from '../context.ts'
 import { extraOf, newId, queryBool } from '../ids.ts'
 import { renderProject } from '../render.ts'
-import { asBool, createProjectBody, projectTagsBody, tagListSchema, tagSchema, updateProjectBody } from '../schemas/projects.ts'
+import { asBool, createProjectBody, updateProjectBody } from '../schemas/projects.ts'
 import { projectsOf } from './auth.ts'
+import { matchesTags, setTags, tagsOf } from './project-tags.ts'
+import {
+  createDomainProject, deleteDomainProject, domainProjectTarget, listDomainProjects, renderDomainProject, updateDomainProject,
+} from './projects-as-domains.ts'
 
 type Db = Kysely<IdentityDb>
 type ProjectBody = {
@@ -21,24 +24,6 @@ type ProjectBody = {
 const known = ['id', 'name', 'domain_id', 'parent_id', 'description', 'enabled', 'is_domain', 'tags', 'options', 'links']
 /** Keystone's default max_project_tree_depth (5), plus one for the domain at the root. */
 const MAX_DEPTH = 6
-const checkTag = validator(tagSchema)
-const checkTagList = validator(tagListSchema)
-
-/** Tags of the given projects, sorted by name. */
-export async function tagsOf(db: Db, ids: string[]): Promise<Map<string, string[]>> {
-  const out = new Map(ids.map((id) => [id, [] as string[]]))
-  if (ids.length === 0) return out
-  let q = db.selectFrom('project_tags').selectAll().orderBy('name')
-  if (ids.length <= 500) q = q.where('project_id', 'in', ids)
-  for (const r of await q.execute()) out.get(r.project_id)?.push(r.name)
-  return out
-}
-
-async function setTags(db: Db, projectId: string, tags: string[]): Promise<void> {
-  await db.deleteFrom('project_tags').where('project_id', '=', projectId).execute()
-  const names = [...new Set(tags.map((t) => t.trim()))]
-  if (names.length) await db.insertInto('project_tags').values(names.map((name) => ({ project_id: projectId, name }))).execute()
-}
 
 /** The project's parents, nearest first, up to (not including) its domain. */
 async function parentsOf(db: Db, p: ProjectRow): Promise<ProjectRow[]> {
@@ -81,14 +66,6 @@ function subtreeAsIds(rootId: string, subtree: ProjectRow[]): Record<string, unk
   return kids.length ? Object.fromEntries(kids.map((k) => [k.id, subtreeAsIds(k.id, subtree)])) : null
 }
 
-/** The tag query filters: tags (all of), tags-any, not-tags (not all of), not-tags-any (none of). */
-function matchesTags(have: string[], q: URLSearchParams): boolean {
-  const list = (k: string) => q.get(k)?.split(',')
-  const has = (t: string) => have.includes(t)
-  const [all, any, notAll, notAny] = ['tags', 'tags-any', 'not-tags', 'not-tags-any'].map(list)
-  return (!all || all.every(has)) && (!any || any.some(has)) && (!notAll || !notAll.every(has)) && (!notAny || !notAny.some(has))
-}
-
 const conflict = (name: string, id: string) => new Conflict('Conflict occurred attempting to store project - it is not permitted to have '
   + `two projects with either the same name or same id in the same domain: name is ${name}, project id ${id}.`)
 
@@ -96,13 +73,16 @@ export function projectsRoutes(deps: IdentityDeps): Route[] {
   const { db } = deps
   const target = (p: ProjectRow) => ({ target: { project: { id: p.id, domain_id: p.domain_id, parent_id: p.parent_id } } })
 
-  /** The project named in the path; policy is checked before existence, as Keystone does. */
-  async function load(req: IdentityRequest, action: string): Promise<ProjectRow> {
-    const p = await db.selectFrom('projects').selectAll().where('id', '=', req.params.project_id).executeTakeFirst()
-    enforce(deps, req, action, { ...req.params, ...(p ? target(p) : {}) })
-    if (!p) throw new NotFound(`Could not find project: ${req.params.project_id}.`)
-    return p
+  /** The project named in the path, or the domain it names (a project acting as a domain); policy comes before existence. */
+  async function load(req: IdentityRequest, action: string): Promise<ProjectRow | DomainRow> {
+    const id = req.params.project_id
+    const p = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst()
+    const d = p ? undefined : await db.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst()
+    enforce(deps, req, action, { ...req.params, ...(p ? target(p) : d ? domainProjectTarget(d) : {}) })
+    if (!p && !d) throw new NotFound(`Could not find project: ${id}.`)
+    return (p ?? d)!
   }
+  const isProject = (r: ProjectRow | DomainRow): r is ProjectRow => 'domain_id' in r
 
   async function show(req: IdentityRequest, p: ProjectRow): Promise<Record<string, unknown>> {
     return renderProject(req, p, (await tagsOf(db, [p.id])).get(p.id)!)
@@ -143,12 +123,11 @@ export function projectsRoutes(deps: IdentityDeps): Route[] {
     route('POST', '/v3/projects', async (req: IdentityRequest) => {
       const body = (req.body as { project: ProjectBody }).project
       const t = caller(req)
-      // Keystone falls back to the domain of a domain-scoped token, then to the default domain.
+      const actsAsDomain = body.is_domain !== undefined && asBool(body.is_domain)
+      // Keystone falls back to the domain of a domain-scoped token, then to the default domain; a domain has none.
       const domainId = body.domain_id || t.domain?.id || 'default'
-      enforce(deps, req, 'identity:create_project', { target: { project: { ...body, domain_id: domainId } } })
-      if (body.is_domain !== undefined && asBool(body.is_domain)) {
-        throw new BadRequest('Projects acting as domains are not supported; create a domain with POST /v3/domains.')
-      }
+      enforce(deps, req, 'identity:create_project', { target: { project: { ...body, domain_id: actsAsDomain ? body.domain_id ?? null : domainId } } })
+      if (actsAsDomain) return { status: 201, body: { project: await createDomainProject(deps, req, body, extraOf(body, known)) } }
       const parentId = body.parent_id || domainId
       await checkPlacement(domainId, parentId)
       const row: ProjectRow = {
@@ -173,8 +152,7 @@ export function projectsRoutes(deps: IdentityDeps): Route[] {
       const q = req.query
       const filters = Object.fromEntries(['domain_id', 'enabled', 'name', 'parent_id', 'is_domain'].flatMap((k) => q.has(k) ? [[k, q.get(k)]] : []))
       enforce(deps, req, 'identity:list_projects', { ...filters, target: t.domain ? { domain_id: t.domain.id } : {} })
-      // Nubis keeps domains apart from projects, so no project acts as a domain.
-      if (queryBool(q.get('is_domain'))) return { status: 200, body: collection(req, 'projects', []) }
+      if (queryBool(q.get('is_domain'))) return { status: 200, body: collection(req, 'projects', await listDomainProjects(deps, req)) }
       let sel = db.selectFrom('projects').selectAll().orderBy('name')
       for (const key of ['name', 'domain_id'] as const) {
         const v = q.get(key)
@@ -195,6 +173,7 @@ export function projectsRoutes(deps: IdentityDeps): Route[] {
 
     route('GET', '/v3/projects/:project_id', async (req: IdentityRequest) => {
       const p = await load(req, 'identity:get_project')
+      if (!isProject(p)) return { status: 200, body: { project: renderDomainProject(req, p) } }
       const flag = (k: string) => req.query.has(k) && req.query.get(k) !== '0'
       for (const kind of ['parents', 'subtree']) {
         if (flag(`${kind}_as_list`) && flag(`${kind}_as_ids`)) {
@@ -213,6 +192,7 @@ export function projectsRoutes(deps: IdentityDeps): Route[] {
       const p = await load(req, 'identity:update_project')
       const body = (req.body as { project: ProjectBody }).project
       if (body.id != null && body.id !== p.id) throw new BadRequest('Cannot change ID')
+      if (!isProject(p)) return { status: 200, body: { project: await updateDomainProject(deps, req, p, body) } }
       if ('domain_id' in body && body.domain_id !== p.domain_id) throw new BadRequest('Cannot change Domain ID')
       if ('parent_id' in body && body.parent_id !== (p.parent_id ?? p.domain_id)) throw new Forbidden('Update of `parent_id` is not allowed.')
       if ('is_domain' in body && body.is_domain !== false) throw new BadRequest('Update of `is_domain` is not allowed.')
@@ -250,6 +230,10 @@ export function projectsRoutes(deps: IdentityDeps): Route[] {
 
     route('DELETE', '/v3/projects/:project_id', async (req: IdentityRequest) => {
       const p = await load(req, 'identity:delete_project')
+      if (!isProject(p)) {
+        await deleteDomainProject(deps, p)
+        return { status: 204 }
+      }
       if (await db.selectFrom('projects').select('id').where('parent_id', '=', p.id).executeTakeFirst()) {
         throw new Forbidden(`Cannot delete the project ${p.id} since it is not a leaf in the hierarchy. `
           + 'Use the cascade option if you want to delete a whole subtree.')
@@ -259,57 +243,14 @@ export function projectsRoutes(deps: IdentityDeps): Route[] {
         await trx.deleteFrom('credentials').where('project_id', '=', p.id).execute()
         await trx.deleteFrom('app_creds').where('project_id', '=', p.id).execute()
         await trx.deleteFrom('project_tags').where('project_id', '=', p.id).execute()
+        for (const table of ['project_endpoints', 'project_endpoint_groups'] as const) {
+          await trx.deleteFrom(table).where('project_id', '=', p.id).execute()
+        }
         await trx.deleteFrom('projects').where('id', '=', p.id).execute()
         await revoke(deps, trx, { project_id: p.id })
       })
       deps.log.info('deleted project', { project_id: p.id, name: p.name })
       return { status: 204 }
     }),
-
-    ...tagRoutes(),
   ]
-
-  function tagRoutes(): Route[] {
-    const tagList = async (req: IdentityRequest, id: string) =>
-      ({ tags: (await tagsOf(db, [id])).get(id)!, links: { self: `${req.baseUrl}${req.path}` } })
-    const hasTag = async (id: string, tag: string) =>
-      (await db.selectFrom('project_tags').select('name').where('project_id', '=', id).where('name', '=', tag).executeTakeFirst()) !== undefined
-    const tagNotFound = (tag: string) => new NotFound(`Could not find project tag: ${tag}.`)
-    return [
-      route('GET', '/v3/projects/:project_id/tags', async (req: IdentityRequest) => {
-        const p = await load(req, 'identity:list_project_tags')
-        return { status: 200, body: await tagList(req, p.id) }
-      }),
-      route('PUT', '/v3/projects/:project_id/tags', async (req: IdentityRequest) => {
-        const p = await load(req, 'identity:update_project_tags')
-        await db.transaction().execute((trx) => setTags(trx, p.id, (req.body as { tags: string[] }).tags))
-        return { status: 200, body: await tagList(req, p.id) }
-      }, { body: projectTagsBody }),
-      route('DELETE', '/v3/projects/:project_id/tags', async (req: IdentityRequest) => {
-        const p = await load(req, 'identity:delete_project_tags')
-        await setTags(db, p.id, [])
-        return { status: 204 }
-      }),
-      route('GET', '/v3/projects/:project_id/tags/:tag', async (req: IdentityRequest) => {
-        const p = await load(req, 'identity:get_project_tag')
-        if (!(await hasTag(p.id, req.params.tag))) throw tagNotFound(req.params.tag)
-        return { status: 204 }
-      }),
-      route('PUT', '/v3/projects/:project_id/tags/:tag', async (req: IdentityRequest) => {
-        const p = await load(req, 'identity:create_project_tag')
-        checkTag(req.params.tag)
-        const tag = req.params.tag.trim()
-        // Keystone validates the grown list, so a repeated tag or an 81st one is a 400.
-        checkTagList([...(await tagsOf(db, [p.id])).get(p.id)!, tag])
-        await db.insertInto('project_tags').values({ project_id: p.id, name: tag }).execute()
-        return { status: 201, headers: { location: `${req.baseUrl}/v3/projects/${p.id}/tags/${encodeURIComponent(tag)}` } }
-      }),
-      route('DELETE', '/v3/projects/:project_id/tags/:tag', async (req: IdentityRequest) => {
-        const p = await load(req, 'identity:delete_project_tag')
-        if (!(await hasTag(p.id, req.params.tag))) throw tagNotFound(req.params.tag)
-        await db.deleteFrom('project_tags').where('project_id', '=', p.id).where('name', '=', req.params.tag).execute()
-        return { status: 204 }
-      }),
-    ]
-  }
 }

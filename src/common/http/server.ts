@@ -182,8 +182,3 @@ async function send(
     res.end(payload)
   }
 }
-
-/** Drains and discards an unread body so keep-alive connections stay usable. */
-export function discardBody(req: ApiRequest): void {
-  req.raw.resume()
-}

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http'
-import type { Readable } from 'node:stream'
 
 /** What a handler sees: the parsed request plus per-request context set by middleware. */
 export type ApiRequest<Ctx = Record<string, unknown>> = {
@@ -53,4 +52,3 @@ export function route(method: string, pattern: string, handler: Handler, options
 /** Runs before the handler of every non-public route; may set req.ctx or throw. */
 export type Middleware<Ctx = any> = (req: ApiRequest<Ctx>) => Promise<void> | void
 
-export type Readableish = Readable | Buffer | string

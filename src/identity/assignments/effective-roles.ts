@@ -2,13 +2,21 @@
  * @module Which roles a user holds on a project, domain or the system: direct grants, grants to
  * the user's groups, and inherited grants from the domain and parent projects.
  */
-import type { Kysely } from 'kysely'
+import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { IdentityDb } from '../db/schema.ts'
 
 export type RoleTarget =
   | { kind: 'project'; projectId: string; domainId: string; parentId: string | null }
   | { kind: 'domain'; domainId: string }
   | { kind: 'system' }
+
+/** Assignments whose actor is the user or one of its groups. */
+export function heldBy(userId: string) {
+  return (eb: ExpressionBuilder<IdentityDb, 'assignments'>) => eb.or([
+    eb('actor_id', '=', userId),
+    eb('actor_id', 'in', eb.selectFrom('group_members').select('group_id').where('user_id', '=', userId)),
+  ])
+}
 
 /** Role ids granted to `userId` on `target`, before implied roles are added. One query for most targets. */
 export async function grantedRoleIds(db: Kysely<IdentityDb>, userId: string, target: RoleTarget): Promise<string[]> {
@@ -17,12 +25,7 @@ export async function grantedRoleIds(db: Kysely<IdentityDb>, userId: string, tar
     .selectFrom('assignments')
     .select('role_id')
     .distinct()
-    .where((eb) =>
-      eb.or([
-        eb('actor_id', '=', userId),
-        eb('actor_id', 'in', eb.selectFrom('group_members').select('group_id').where('user_id', '=', userId)),
-      ]),
-    )
+    .where(heldBy(userId))
     .where((eb) => {
       if (target.kind === 'system') return eb('target_id', '=', 'system')
       if (target.kind === 'domain') return eb.and([eb('target_id', '=', target.domainId), eb('inherited', '=', 0)])

@@ -12,7 +12,7 @@ export type CatalogEntry = {
 
 export class Catalog {
   #db: Kysely<IdentityDb>
-  #cached: Promise<CatalogEntry[]> | undefined
+  #cached: Promise<{ entries: CatalogEntry[]; perProject: boolean }> | undefined
 
   constructor(db: Kysely<IdentityDb>) {
     this.#db = db
@@ -24,8 +24,8 @@ export class Catalog {
 
   /** Enabled services with their enabled endpoints; `$(project_id)s` in URLs is filled per token. */
   async forProject(projectId: string | undefined): Promise<CatalogEntry[]> {
-    const entries = await (this.#cached ??= this.#load())
-    if (!entries.some((e) => e.endpoints.some((ep) => ep.url.includes('$('))) ) return entries
+    const { entries, perProject } = await (this.#cached ??= this.#load())
+    if (!perProject) return entries
     return entries.map((e) => ({
       ...e,
       endpoints: e.endpoints
@@ -34,10 +34,10 @@ export class Catalog {
     })) as CatalogEntry[]
   }
 
-  async #load(): Promise<CatalogEntry[]> {
+  async #load(): Promise<{ entries: CatalogEntry[]; perProject: boolean }> {
     const services = await this.#db.selectFrom('services').selectAll().execute()
     const endpoints = await this.#db.selectFrom('endpoints').selectAll().execute()
-    return services
+    const entries = services
       .filter((s) => fromDbBool(s.enabled))
       .map((s) => ({
         endpoints: endpoints
@@ -47,6 +47,8 @@ export class Catalog {
         type: s.type,
         name: s.name,
       }))
+    // Whether any URL needs the token's project id filled in; decided once per load, not per token.
+    return { entries, perProject: entries.some((e) => e.endpoints.some((ep) => ep.url.includes('$('))) }
   }
 }
 

@@ -34,10 +34,3 @@ export async function getRole(db: Db, id: string): Promise<RoleRow> {
   if (!row) throw new NotFound(`Could not find role: ${id}.`)
   return row
 }
-
-/** Domain by id, or by name when `byName`; used where the API accepts either. */
-export async function findDomain(db: Db, ref: { id?: string; name?: string }): Promise<DomainRow | undefined> {
-  if (ref.id) return db.selectFrom('domains').selectAll().where('id', '=', ref.id).executeTakeFirst()
-  if (ref.name) return db.selectFrom('domains').selectAll().where('name', '=', ref.name).executeTakeFirst()
-  return undefined
-}

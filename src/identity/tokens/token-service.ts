@@ -42,7 +42,6 @@ export type IssueRequest = {
   parentAuditId?: string
   /** A token made from another never outlives it. */
   notAfter?: Date
-  retried?: boolean
 }
 
 export type TokenServiceDeps = {
@@ -75,6 +74,10 @@ export class TokenService {
 
   /** Issues a token; fails with 401 when the user may not have that scope. */
   async issue(req: IssueRequest): Promise<TokenInfo> {
+    return this.#issue(req, false)
+  }
+
+  async #issue(req: IssueRequest, retried: boolean): Promise<TokenInfo> {
     const issuedAtSec = Math.floor(Date.now() / 1000)
     let expiresMs = (issuedAtSec + this.#d.expirationSec) * 1000
     if (req.notAfter && req.notAfter.getTime() < expiresMs) expiresMs = req.notAfter.getTime()
@@ -84,11 +87,11 @@ export class TokenService {
     }
     const id = this.#d.provider.issue(payload, issuedAtSec)
     const info = await this.#resolve(id, payload, issuedAtSec)
-    if (info === 'revoked' && !req.retried) {
+    if (info === 'revoked' && !retried) {
       // Token times have one-second precision, so an event from earlier in this second (e.g. the
       // user's own password change) would catch the new token too: issue it in the next second.
       await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5))
-      return this.issue({ ...req, retried: true })
+      return this.#issue(req, true)
     }
     if (!info || info === 'revoked') throw new AuthFailed(scopeFailure(req.scope))
     return info

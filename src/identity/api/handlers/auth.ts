@@ -2,6 +2,7 @@
 import { fromDbBool } from '../../../common/db/columns.ts'
 import { NotFound } from '../../../common/errors.ts'
 import { route, type Route } from '../../../common/http/types.ts'
+import { heldBy } from '../../assignments/effective-roles.ts'
 import { authenticate, type AuthBody } from '../../auth/authenticate.ts'
 import type { TokenInfo } from '../../tokens/token-service.ts'
 import { caller, collection, enforce, links, revoke, type IdentityDeps, type IdentityRequest } from '../context.ts'
@@ -82,9 +83,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
       const userId = caller(req).user.id
       const rows = await deps.db.selectFrom('domains').selectAll()
         .where('id', 'in', (eb) => eb.selectFrom('assignments').select('target_id')
-          .where('type', 'in', ['UserDomain', 'GroupDomain']).where('inherited', '=', 0)
-          .where((w) => w.or([w('actor_id', '=', userId),
-            w('actor_id', 'in', w.selectFrom('group_members').select('group_id').where('user_id', '=', userId))])))
+          .where('type', 'in', ['UserDomain', 'GroupDomain']).where('inherited', '=', 0).where(heldBy(userId)))
         .execute()
       const enabled = rows.filter((d) => fromDbBool(d.enabled))
       return { status: 200, body: collection(req, 'domains', enabled.map((d) => renderDomain(req, d))) }
@@ -93,9 +92,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
     route('GET', '/v3/auth/system', async (req: IdentityRequest) => {
       const userId = caller(req).user.id
       const has = await deps.db.selectFrom('assignments').select('role_id').where('target_id', '=', 'system')
-        .where((w) => w.or([w('actor_id', '=', userId),
-          w('actor_id', 'in', w.selectFrom('group_members').select('group_id').where('user_id', '=', userId))]))
-        .executeTakeFirst()
+        .where(heldBy(userId)).executeTakeFirst()
       return { status: 200, body: { system: has ? [{ all: true }] : [], links: links(req, 'auth/system') } }
     }),
   ]
@@ -103,8 +100,7 @@ export function authRoutes(deps: IdentityDeps): Route[] {
 
 /** Enabled projects where the user holds a role directly, through a group, or by inheritance. */
 export async function projectsOf(deps: IdentityDeps, userId: string) {
-  const actor = (w: any) => w.or([w('actor_id', '=', userId),
-    w('actor_id', 'in', w.selectFrom('group_members').select('group_id').where('user_id', '=', userId))])
+  const actor = heldBy(userId)
   const direct = deps.db.selectFrom('assignments').select('target_id')
     .where('type', 'in', ['UserProject', 'GroupProject']).where(actor)
   const inheritedDomains = deps.db.selectFrom('assignments').select('target_id')

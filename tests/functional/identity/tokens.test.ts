@@ -99,4 +99,13 @@ describe('identity tokens', () => {
     assert.equal(huge.status, 413)
     assert.equal((await anon.get('/v3/nowhere')).status, 404)
   })
+  test('the projects of a token and of a user carry their tags', async () => {
+    const admin = await cloud.admin()
+    const project = admin.tokenBody.token.project.id
+    assert.equal((await admin.put(`/v3/projects/${project}/tags`, { tags: ['blue', 'prod'] })).status, 200)
+    const mine = (await admin.get('/v3/auth/projects')).body.projects.find((p: { id: string }) => p.id === project)
+    assert.deepEqual(mine.tags, ['blue', 'prod'])
+    const theirs = (await admin.get(`/v3/users/${admin.tokenBody.token.user.id}/projects`)).body.projects
+    assert.deepEqual(theirs.find((p: { id: string }) => p.id === project).tags, ['blue', 'prod'])
+  })
 })

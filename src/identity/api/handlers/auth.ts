@@ -8,6 +8,7 @@ import type { TokenInfo } from '../../tokens/token-service.ts'
 import { caller, collection, enforce, links, revoke, type IdentityDeps, type IdentityRequest } from '../context.ts'
 import { keystoneTime, renderDomain, renderProject } from '../render.ts'
 import { authTokensBody } from '../schemas/auth.ts'
+import { tagsOf } from './project-tags.ts'
 
 export function authRoutes(deps: IdentityDeps): Route[] {
   async function renderToken(t: TokenInfo, withCatalog: boolean): Promise<Record<string, unknown>> {
@@ -76,7 +77,8 @@ export function authRoutes(deps: IdentityDeps): Route[] {
 
     route('GET', '/v3/auth/projects', async (req: IdentityRequest) => {
       const rows = await projectsOf(deps, caller(req).user.id)
-      return { status: 200, body: collection(req, 'projects', rows.map((p) => renderProject(req, p, []))) }
+      const tags = await tagsOf(deps.db, rows.map((p) => p.id))
+      return { status: 200, body: collection(req, 'projects', rows.map((p) => renderProject(req, p, tags.get(p.id)!))) }
     }),
 
     route('GET', '/v3/auth/domains', async (req: IdentityRequest) => {

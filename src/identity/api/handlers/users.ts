@@ -12,6 +12,7 @@ import { extraOf, newId, queryBool } from '../ids.ts'
 import { renderGroup, renderProject, renderUser } from '../render.ts'
 import { changePasswordBody, createUserBody, updateUserBody } from '../schemas/users.ts'
 import { projectsOf } from './auth.ts'
+import { tagsOf } from './project-tags.ts'
 
 const known = ['id', 'name', 'domain_id', 'default_project_id', 'description', 'enabled', 'password', 'options', 'federated', 'links']
 type UserBody = { name?: string; domain_id?: string; default_project_id?: string | null; description?: string | null; enabled?: boolean; password?: string | null }
@@ -137,7 +138,8 @@ export function userRoutes(deps: IdentityDeps): Route[] {
       const u = await getUser(db, req.params.user_id)
       enforce(deps, req, 'identity:list_user_projects', target(u))
       const rows = await projectsOf(deps, u.id)
-      return { status: 200, body: collection(req, 'projects', rows.map((p) => renderProject(req, p, []))) }
+      const tags = await tagsOf(db, rows.map((p) => p.id))
+      return { status: 200, body: collection(req, 'projects', rows.map((p) => renderProject(req, p, tags.get(p.id)!))) }
     }),
   ]
 }

@@ -51,6 +51,15 @@ export class ApiClient {
     return { status: res.status, headers: res.headers, body: parsed as T }
   }
 
+  /** A request with a non-JSON body (uploads) whose response is returned unread (downloads). */
+  async raw(method: string, path: string, body?: RequestInit["body"], headers: Record<string, string> = {}): Promise<Response> {
+    const h: Record<string, string> = { ...headers }
+    if (this.token) h['x-auth-token'] = this.token
+    const init: RequestInit & { duplex?: 'half' } = { method, headers: h, body }
+    if (body && typeof (body as ReadableStream).getReader === 'function') init.duplex = 'half'
+    return fetch(this.baseUrl + path, init)
+  }
+
   get<T = any>(path: string, headers?: Record<string, string>) { return this.request<T>('GET', path, undefined, headers) }
   head(path: string, headers?: Record<string, string>) { return this.request('HEAD', path, undefined, headers) }
   post<T = any>(path: string, body?: unknown, headers?: Record<string, string>) { return this.request<T>('POST', path, body, headers) }

@@ -9,12 +9,15 @@ import { commonConfigSchema } from '../../src/common/config/common-config.ts'
 import { configSchema, loadConfig } from '../../src/common/config/load-config.ts'
 import { createLogger, silentLogger } from '../../src/common/log/logger.ts'
 import { createInProcessTransport } from '../../src/common/rpc/in-process.ts'
-import { configSections, type NubisConfig } from '../../src/cli/services.ts'
+import { configSections, services as runnable, type NubisConfig } from '../../src/cli/services.ts'
+import type { RunningService } from '../../src/common/service.ts'
 import { runIdentityBootstrap, startIdentity } from '../../src/identity/services.ts'
 import { ApiClient } from './client.ts'
 
 export type TestCloud = {
   identityUrl: string
+  /** Base URL of each started service by name (identity included). */
+  urls: Record<string, string>
   config: NubisConfig
   adminPassword: string
   demoPassword: string
@@ -24,6 +27,8 @@ export type TestCloud = {
   demo(): Promise<ApiClient>
   /** A client with no token. */
   anonymous(): ApiClient
+  /** A client for another service (`image`, `network`, ...) holding `as`'s token. */
+  service(name: string, as?: ApiClient): ApiClient
   stop(): Promise<void>
 }
 
@@ -32,6 +37,8 @@ export type TestCloudOptions = {
   config?: Record<string, unknown>
   /** Database URL; default a SQLite file in the data dir. */
   databaseUrl?: string
+  /** Services to start besides identity, by their name in src/cli/services.ts (each on a free port). */
+  services?: string[]
 }
 
 export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestCloud> {
@@ -50,19 +57,43 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   })
   const log = process.env.NUBIS_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger
   await runIdentityBootstrap(config, [], log)
-  const identity = await startIdentity({ config, log, transport: createInProcessTransport() })
+  const transport = createInProcessTransport()
+  const identity = await startIdentity({ config, log, transport })
   const identityUrl = identity.url!
+  config.authUrl = identityUrl
+  const urls: Record<string, string> = { identity: identityUrl }
+  const started: RunningService[] = []
+  try {
+    for (const name of opts.services ?? []) {
+      const section = (config as Record<string, any>)[name]
+      if (section && typeof section === 'object' && 'port' in section) section.port = 0
+      const svc = await runnable[name]({ config, log, transport })
+      started.push(svc)
+      urls[name] = svc.url!
+    }
+  } catch (err) {
+    for (const s of started.reverse()) await s.stop()
+    await identity.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+    throw err
+  }
   const login = (user: string, password: string, project: string) =>
     ApiClient.login(identityUrl, { user, password, project })
   return {
     identityUrl,
+    urls,
     config,
     adminPassword: 'admin-secret',
     demoPassword: 'demo-secret',
     admin: () => login('admin', 'admin-secret', 'admin'),
     demo: () => login('demo', 'demo-secret', 'demo'),
     anonymous: () => new ApiClient(identityUrl),
+    service(name, as) {
+      if (!urls[name]) throw new Error(`service ${name} was not started; pass it in startTestCloud({services})`)
+      return new ApiClient(urls[name], as?.token)
+    },
     async stop() {
+      for (const s of started.reverse()) await s.stop()
       await identity.stop()
       rmSync(dataDir, { recursive: true, force: true })
     },

@@ -15,6 +15,7 @@ export type CommonConfig = {
   host: string
   logLevel: LogLevel
   region: string
+  authUrl: string
   installPackages: boolean
   database: { url: string }
   messaging: { transport: 'in-process' | 'amqp'; url: string }
@@ -27,6 +28,10 @@ export const commonConfigSchema: Record<string, JsonSchema> = {
   host: { type: 'string', default: hostname(), description: 'Name of this host as services report it.' },
   logLevel: { enum: ['debug', 'info', 'warn', 'error'], default: 'info', description: 'Lowest level logged.' },
   region: { type: 'string', default: 'RegionOne', description: 'Region of this cloud in the catalog.' },
+  authUrl: {
+    type: 'string', default: '',
+    description: 'Identity URL other services validate tokens against (empty: this host, identity port).',
+  },
   installPackages: {
     type: 'boolean', default: true,
     description: 'On Debian/Ubuntu as root, install missing packages for the enabled drivers at start-up.',

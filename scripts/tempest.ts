@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { cloudPaths, removeDataDir, startCloud, type StartedCloud } from './tempest/cloud.ts'
 import { killTempest, listTests, runTests, summarize } from './tempest/runner.ts'
 import { parseOptions, resolveSelection, UsageError } from './tempest/selection.ts'
-import { probeServices, writeWorkspace } from './tempest/workspace.ts'
+import { prepareServices, probeServices, writeWorkspace } from './tempest/workspace.ts'
 import { ensureTempest } from './tempest/install.ts'
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -60,8 +60,9 @@ async function main(argv: string[]): Promise<number> {
   const probe = await probeServices(url, adminPassword!, opts.region)
   const enabled = Object.entries(probe.available).filter(([, on]) => on).map(([name]) => name)
   say(`services: keystone${enabled.map((s) => ', ' + s).join('')} (${probe.notes.join('; ') || 'no other endpoints'})`)
+  const extra = await prepareServices(probe)
   const { includeFile } = writeWorkspace(
-    { workspace, url, adminPassword: adminPassword!, region: opts.region, available: probe.available },
+    { workspace, url, adminPassword: adminPassword!, region: opts.region, available: probe.available, extra },
     'includeList' in selection ? selection.includeList : undefined)
 
   const selected = await listTests(workspace, selection, includeFile)

@@ -6,6 +6,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SECURITY_COMPLIANCE } from './cloud.ts'
+import { tempestServices } from './services/index.ts'
+import type { AdminSession, ConfSections } from './services/types.ts'
 
 /** Catalog type → tempest's [service_available] option. */
 const SERVICE_OPTION: Record<string, string> = {
@@ -15,7 +17,7 @@ const SERVICE_OPTION: Record<string, string> = {
 
 type CatalogEntry = { type: string; endpoints: Array<{ interface: string; region?: string | null; region_id?: string | null; url: string }> }
 
-export type Probe = { available: Record<string, boolean>; notes: string[] }
+export type Probe = { available: Record<string, boolean>; notes: string[]; admin: AdminSession }
 
 /** Logs in as admin, reads the catalog, and checks which services' public endpoints answer. */
 export async function probeServices(url: string, adminPassword: string, region: string): Promise<Probe> {
@@ -32,6 +34,7 @@ export async function probeServices(url: string, adminPassword: string, region: 
   if (res.status !== 201) throw new Error(`admin login at ${url} failed: ${res.status} ${JSON.stringify(body)}`)
   const available: Record<string, boolean> = { nova: false, glance: false, neutron: false, cinder: false, swift: false, horizon: false }
   const notes: string[] = []
+  const endpoints: Record<string, string> = {}
   for (const entry of body.token?.catalog ?? []) {
     const option = SERVICE_OPTION[entry.type]
     if (!option) continue
@@ -39,10 +42,27 @@ export async function probeServices(url: string, adminPassword: string, region: 
       ?? entry.endpoints.find((e) => e.interface === 'public')
     if (!ep) continue
     const up = await endpointAnswers(ep.url)
+    if (up) endpoints[entry.type] = ep.url
     available[option] ||= up
     notes.push(`${entry.type} ${ep.url}: ${up ? 'answers' : 'no answer'}`)
   }
-  return { available, notes }
+  const admin: AdminSession = {
+    url, token: res.headers.get('x-subject-token')!, endpoint: (type) => endpoints[type],
+    say: (line) => process.stdout.write(line + '\n'),
+  }
+  return { available, notes, admin }
+}
+
+/** Lets each available service prepare the cloud and contribute its tempest.conf sections. */
+export async function prepareServices(probe: Probe): Promise<ConfSections> {
+  const sections: ConfSections = {}
+  for (const svc of tempestServices) {
+    if (!probe.available[svc.option]) continue
+    for (const [name, opts] of Object.entries(await svc.prepare(probe.admin))) {
+      sections[name] = { ...sections[name], ...opts }
+    }
+  }
+  return sections
 }
 
 async function endpointAnswers(url: string): Promise<boolean> {
@@ -61,10 +81,12 @@ export type ConfInput = {
   adminPassword: string
   region: string
   available: Record<string, boolean>
+  /** Sections contributed by the service plugins (merged over the defaults). */
+  extra?: ConfSections
 }
 
 export function tempestConf(c: ConfInput): string {
-  const sections: Record<string, Record<string, string | number | boolean>> = {
+  const sections: ConfSections = {
     DEFAULT: { log_dir: c.workspace, log_file: 'tempest.log', debug: true },
     oslo_concurrency: { lock_path: join(c.workspace, 'lock') },
     auth: {
@@ -103,6 +125,7 @@ export function tempestConf(c: ConfInput): string {
     service_available: c.available,
     validation: { run_validation: false },
   }
+  for (const [name, opts] of Object.entries(c.extra ?? {})) sections[name] = { ...sections[name], ...opts }
   return Object.entries(sections)
     .map(([name, opts]) => `[${name}]\n${Object.entries(opts).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
     .join('\n')

@@ -1,0 +1,4 @@
+/** Every per-service tempest plugin; each owns its file. */
+import type { TempestService } from './types.ts'
+
+export const tempestServices: TempestService[] = []

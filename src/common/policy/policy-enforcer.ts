@@ -56,6 +56,8 @@ export type PolicyEnforcer = {
   enforce(action: string, target: Record<string, unknown>, creds: PolicyCredentials): void
   /** Every effective rule, defaults first then override-only rules, in insertion order. */
   rules(): EffectiveRule[]
+  /** Whether a rule of this name exists (attribute-level rules are optional in Neutron). */
+  has(action: string): boolean
 }
 
 /** Default error thrown by `enforce` when the caller is not allowed. */
@@ -177,6 +179,9 @@ export function createEnforcer(
     },
     rules() {
       return [...effective.values()].map((r) => structuredClone(r))
+    },
+    has(action) {
+      return effective.has(action)
     },
   }
 }

@@ -1,0 +1,6 @@
+import type { Route } from '../../../common/http/types.ts'
+import type { NetworkDeps } from '../context.ts'
+
+export function quotasRoutes(_deps: NetworkDeps): Route[] {
+  return []
+}

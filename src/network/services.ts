@@ -1,0 +1,55 @@
+/**
+ * @module Network's composition root: builds the Neutron API from config and exposes the runnable
+ * process (`network`).
+ */
+import { databaseUrlFor, publicHostOf, type CommonConfig } from '../common/config/common-config.ts'
+import { openDatabase, type Database } from '../common/db/database.ts'
+import { migrateToLatest } from '../common/db/migrate.ts'
+import type { Logger } from '../common/log/logger.ts'
+import { createEnforcer } from '../common/policy/policy-enforcer.ts'
+import type { CatalogEndpoint, RunningService, ServiceContext } from '../common/service.ts'
+import { authUrlFor, createAuthMiddleware } from '../identity/auth-middleware.ts'
+import { createIdentityClient } from '../identity/client.ts'
+import { createNetworkApi } from './api/app.ts'
+import type { NetworkDeps } from './api/context.ts'
+import type { NetworkConfig } from './config.ts'
+import { networkMigrations } from './db/migrations.ts'
+import type { NetworkDb } from './db/schema.ts'
+import { networkPolicies } from './policies.ts'
+
+export type NetworkSections = { network: NetworkConfig }
+type Config = CommonConfig & NetworkSections
+
+export const networkCatalogEntry = (config: Config): CatalogEndpoint => ({
+  type: 'network', name: 'neutron', description: 'Networking (Neutron v2.0)',
+  url: `http://${publicHostOf(config)}:${config.network.port}`,
+})
+
+export async function openNetworkDb(config: Config, log: Logger): Promise<Database<NetworkDb>> {
+  const database = openDatabase<NetworkDb>(databaseUrlFor(config, 'network'))
+  await migrateToLatest(database.db, 'network', networkMigrations, log)
+  return database
+}
+
+export async function startNetwork(ctx: ServiceContext<NetworkSections>): Promise<RunningService> {
+  const { config, transport } = ctx
+  const log = ctx.log.child({ service: 'network' })
+  const database = await openNetworkDb(config, log)
+  const deps: NetworkDeps = {
+    db: database.db, config: config.network, log, transport, host: config.host,
+    policy: createEnforcer(networkPolicies),
+  }
+  const auth = createAuthMiddleware({ identity: createIdentityClient(authUrlFor(config)) })
+  const server = await createNetworkApi(deps, auth).listen(config.network.port, config.bindHost)
+  const url = `http://${publicHostOf(config)}:${server.port}`
+  log.info('Network API listening', { url })
+  return {
+    url,
+    async stop() {
+      await server.close()
+      await database.close()
+    },
+  }
+}
+
+export const networkServices = { network: startNetwork }

@@ -58,9 +58,15 @@ export async function prepareServices(probe: Probe): Promise<ConfSections> {
   const sections: ConfSections = {}
   for (const svc of tempestServices) {
     if (!probe.available[svc.option]) continue
-    for (const [name, opts] of Object.entries(await svc.prepare(probe.admin))) {
-      sections[name] = { ...sections[name], ...opts }
+    let contributed: ConfSections
+    try {
+      contributed = await svc.prepare(probe.admin)
+    } catch (err) {
+      probe.admin.say(`${svc.option}: preparing the cloud failed, so its tests will skip: ${(err as Error).message}`)
+      probe.available[svc.option] = false
+      continue
     }
+    for (const [name, opts] of Object.entries(contributed)) sections[name] = { ...sections[name], ...opts }
   }
   return sections
 }

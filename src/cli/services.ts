@@ -7,17 +7,21 @@ import type { CatalogEndpoint, StartService } from '../common/service.ts'
 import { identityConfigSchema } from '../identity/config.ts'
 import { identityCatalogEntry, identityServices, type IdentitySections } from '../identity/services.ts'
 import type { JsonSchema } from '../common/config/load-config.ts'
+import { networkConfigSchema } from '../network/config.ts'
+import { networkCatalogEntry, networkServices, type NetworkSections } from '../network/services.ts'
 
-export type NubisConfig = CommonConfig & IdentitySections
+export type NubisConfig = CommonConfig & IdentitySections & NetworkSections
 
 /** Runnable processes by name: `nubis run identity`. */
 export const services: Record<string, StartService<any>> = {
   ...identityServices,
+  ...networkServices,
 }
 
 /** Config sections, one per service, validated at start-up. */
 export const configSections: Record<string, JsonSchema> = {
   identity: identityConfigSchema,
+  network: networkConfigSchema,
 }
 
 /** Catalog published at bootstrap: every OpenStack service Nubis provides, at its usual port. */
@@ -27,7 +31,7 @@ export function catalogEntries(config: NubisConfig): CatalogEndpoint[] {
     identityCatalogEntry(config),
     { type: 'compute', name: 'nova', description: 'Compute (Nova v2.1)', url: `${base}:8774/v2.1` },
     { type: 'image', name: 'glance', description: 'Image (Glance v2)', url: `${base}:9292` },
-    { type: 'network', name: 'neutron', description: 'Networking (Neutron v2.0)', url: `${base}:9696` },
+    networkCatalogEntry(config),
     { type: 'volumev3', name: 'cinderv3', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },
     { type: 'block-storage', name: 'cinder', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },
     { type: 'placement', name: 'placement', description: 'Placement', url: `${base}:8778` },

@@ -211,4 +211,31 @@ export const networkMigrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '0004_security_groups': {
+    // Neutron's securitygroupdefaultrules: the rules every new group starts with, seeded as upstream.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('security_group_default_rules')
+        .addColumn('id', id, (c) => c.primaryKey())
+        .addColumn('description', 'varchar(255)', (c) => c.notNull().defaultTo(''))
+        .addColumn('direction', 'varchar(16)', (c) => c.notNull())
+        .addColumn('ethertype', 'varchar(8)', (c) => c.notNull())
+        .addColumn('protocol', 'varchar(40)')
+        .addColumn('port_range_min', 'integer')
+        .addColumn('port_range_max', 'integer')
+        .addColumn('remote_ip_prefix', 'varchar(64)')
+        .addColumn('remote_group_id', id)
+        .addColumn('remote_address_group_id', id)
+        .addColumn('used_in_default_sg', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('used_in_non_default_sg', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute()
+      const rule = (direction: string, ethertype: string, parent: boolean) => ({
+        id: crypto.randomUUID(), direction, ethertype, remote_group_id: parent ? 'PARENT' : null,
+        used_in_default_sg: 1, used_in_non_default_sg: parent ? 0 : 1,
+        description: `Legacy default SG rule for ${direction} traffic`,
+      })
+      await db.insertInto('security_group_default_rules').values([
+        rule('egress', 'IPv4', false), rule('egress', 'IPv6', false), rule('ingress', 'IPv4', true), rule('ingress', 'IPv6', true),
+      ]).execute()
+    },
+  },
 }

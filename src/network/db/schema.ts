@@ -148,6 +148,22 @@ export type SecurityGroupRuleRow = StandardAttrs & {
   normalized_cidr: string | null
 }
 
+/** A rule template (Neutron's securitygroupdefaultrules); remote_group_id 'PARENT' means the new group itself. */
+export type SecurityGroupDefaultRuleRow = {
+  id: string
+  description: string
+  direction: string
+  ethertype: string
+  protocol: string | null
+  port_range_min: number | null
+  port_range_max: number | null
+  remote_ip_prefix: string | null
+  remote_group_id: string | null
+  remote_address_group_id: string | null
+  used_in_default_sg: number
+  used_in_non_default_sg: number
+}
+
 export type PortSecurityGroupRow = {
   port_id: string
   security_group_id: string
@@ -230,6 +246,7 @@ export type NetworkDb = {
   security_groups: SecurityGroupRow
   default_security_groups: DefaultSecurityGroupRow
   security_group_rules: SecurityGroupRuleRow
+  security_group_default_rules: SecurityGroupDefaultRuleRow
   port_security_groups: PortSecurityGroupRow
   routers: RouterRow
   router_ports: RouterPortRow

@@ -6,21 +6,25 @@ import { publicHostOf, type CommonConfig } from '../common/config/common-config.
 import type { CatalogEndpoint, StartService } from '../common/service.ts'
 import { identityConfigSchema } from '../identity/config.ts'
 import { identityCatalogEntry, identityServices, type IdentitySections } from '../identity/services.ts'
+import { imageConfigSchema } from '../image/config.ts'
+import { imageCatalogEntry, imageServices, type ImageSections } from '../image/services.ts'
 import type { JsonSchema } from '../common/config/load-config.ts'
 import { networkConfigSchema } from '../network/config.ts'
 import { networkCatalogEntry, networkServices, type NetworkSections } from '../network/services.ts'
 
-export type NubisConfig = CommonConfig & IdentitySections & NetworkSections
+export type NubisConfig = CommonConfig & IdentitySections & ImageSections & NetworkSections
 
 /** Runnable processes by name: `nubis run identity`. */
 export const services: Record<string, StartService<any>> = {
   ...identityServices,
+  ...imageServices,
   ...networkServices,
 }
 
 /** Config sections, one per service, validated at start-up. */
 export const configSections: Record<string, JsonSchema> = {
   identity: identityConfigSchema,
+  image: imageConfigSchema,
   network: networkConfigSchema,
 }
 
@@ -30,7 +34,7 @@ export function catalogEntries(config: NubisConfig): CatalogEndpoint[] {
   return [
     identityCatalogEntry(config),
     { type: 'compute', name: 'nova', description: 'Compute (Nova v2.1)', url: `${base}:8774/v2.1` },
-    { type: 'image', name: 'glance', description: 'Image (Glance v2)', url: `${base}:9292` },
+    imageCatalogEntry(config),
     networkCatalogEntry(config),
     { type: 'volumev3', name: 'cinderv3', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },
     { type: 'block-storage', name: 'cinder', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },

@@ -1,5 +1,6 @@
 /** Every per-service tempest plugin; each owns its file. */
+import { imageTempest } from './image.ts'
 import { networkTempest } from './network.ts'
 import type { TempestService } from './types.ts'
 
-export const tempestServices: TempestService[] = [networkTempest]
+export const tempestServices: TempestService[] = [imageTempest, networkTempest]

@@ -16,7 +16,7 @@ let other: ApiClient
 let demoProject: string
 
 /** A new project with a member user, logged in, as a tenant of the cloud would be. */
-export async function otherProjectMember(c: TestCloud, name: string): Promise<ApiClient> {
+async function otherProjectMember(c: TestCloud, name: string): Promise<ApiClient> {
   const idAdmin = await c.admin()
   const project = await idAdmin.post('/v3/projects', { project: { name, domain_id: 'default' } })
   const user = await idAdmin.post('/v3/users', { user: { name: `${name}-user`, password: 'other-secret', domain_id: 'default' } })

@@ -41,7 +41,9 @@ export type PreparedBody = { items: Record<string, unknown>[]; bulk: boolean }
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export function prepareBody(body: unknown, o: BodyOptions): PreparedBody {
-  if (!body || (isObject(body) && Object.keys(body).length === 0)) throw badRequest('Resource body required')
+  // Python truthiness: null, '', 0, {} and [] are all "no body".
+  const empty = !body || (typeof body === 'object' && Object.keys(body).length === 0)
+  if (empty) throw badRequest('Resource body required')
   if (!isObject(body)) throw badRequest('Body contains invalid data')
   if (o.collection in body) {
     if (!o.allowBulk) throw badRequest('Bulk operation not supported')

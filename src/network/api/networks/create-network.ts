@@ -14,7 +14,6 @@ import { checkQuota } from '../quotas/quota.ts'
 import { newStandardAttrs } from '../standard-attrs.ts'
 import { checkAvailabilityZoneHints } from './availability-zones.ts'
 import { parseCreate, type NetworkCreate } from './network-body.ts'
-import { NETWORK_TAG_TYPE } from './network-view.ts'
 import { retryingSegmentRaces } from './segment-allocations.ts'
 import { createNetworkSegments, networkMtu, validateProviderSegments } from './segments.ts'
 import { typeDriversOf } from './type-drivers.ts'
@@ -60,7 +59,6 @@ async function insertNetwork(deps: NetworkDeps, trx: Transaction<NetworkDb>, spe
   const segments = await createNetworkSegments(drivers, trx, id, spec.provider)
   await trx.updateTable('networks').set({ mtu: networkMtu(drivers, segments, spec.mtu) }).where('id', '=', id).execute()
   if (spec.external && spec.isDefault) await checkSingleDefault(trx, id)
-  for (const tag of spec.tags) await trx.insertInto('resource_tags').values({ resource_type: NETWORK_TAG_TYPE, resource_id: id, tag }).execute()
   return id
 }
 

@@ -22,7 +22,7 @@ const ATTRS: Record<string, Attr> = {
   id: readOnly, name: rw, subnets: readOnly, admin_state_up: rw, status: readOnly, tenant_id: createOnly, project_id: createOnly,
   shared: rw, description: rw, 'router:external': rw, is_default: rw, mtu: rw, port_security_enabled: rw,
   'provider:network_type': rw, 'provider:physical_network': rw, 'provider:segmentation_id': rw, segments: rw,
-  availability_zone_hints: createOnly, availability_zones: readOnly, dns_domain: rw, tags: createOnly,
+  availability_zone_hints: createOnly, availability_zones: readOnly, dns_domain: rw, tags: readOnly,
   created_at: readOnly, updated_at: readOnly, revision_number: readOnly,
 }
 
@@ -44,7 +44,6 @@ export type NetworkFields = {
 export type NetworkCreate = NetworkFields & {
   projectId: string
   azHints: string[]
-  tags: string[]
   /** Provider segments asked for (provider:* or segments); undefined: a project segment from the tenant types. */
   segments: RequestedSegment[] | undefined
   /** Attributes set to something other than their default: the ones whose attribute policy rules apply. */
@@ -134,7 +133,6 @@ function convert(item: Record<string, unknown>): Record<string, unknown> {
     out.availability_zone_hints = item.availability_zone_hints
   }
   if (has('dns_domain')) { check('dns_domain', dnsDomainProblem(item.dns_domain)); out.dns_domain = item.dns_domain }
-  if (has('tags')) { check('tags', uniqueStringsProblem(item.tags, 255)); out.tags = item.tags }
   return out
 }
 
@@ -149,7 +147,7 @@ function providerOf(c: Record<string, unknown>): RequestedSegment | undefined {
 
 const DEFAULTS: Record<string, unknown> = {
   name: '', description: '', admin_state_up: true, shared: false, 'router:external': false, is_default: false,
-  mtu: 0, port_security_enabled: true, availability_zone_hints: [], dns_domain: '', tags: [],
+  mtu: 0, port_security_enabled: true, availability_zone_hints: [], dns_domain: '',
 }
 
 /**
@@ -188,7 +186,6 @@ export function parseCreate(item: Record<string, unknown>, callerProject: string
     portSecurityEnabled: f.port_security_enabled as boolean,
     dnsDomain: f.dns_domain as string,
     azHints: f.availability_zone_hints as string[],
-    tags: f.tags as string[],
     segments: provider ? [provider] : segments,
     explicit,
     target: { ...f, project_id: projectId, tenant_id: projectId },

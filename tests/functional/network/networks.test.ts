@@ -313,6 +313,74 @@ describe('deleting networks', () => {
   })
 })
 
+describe('networks with subnets and ports', () => {
+  const subnet = async (as: ApiClient, networkId: string, cidr: string, ipVersion = 4) => {
+    const res = await as.post('/v2.0/subnets', { subnet: { network_id: networkId, cidr, ip_version: ipVersion } })
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    return res.body.subnet
+  }
+  const port = async (as: ApiClient, networkId: string, extra: Record<string, unknown> = {}) => {
+    const res = await as.post('/v2.0/ports', { port: { network_id: networkId, ...extra } })
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    return res.body.port
+  }
+
+  test("a network lists its subnets; ports other than the network's own make delete a 409; then subnets and DHCP ports go with it", async () => {
+    const net = await create(demo, { name: 'busy' })
+    const sub = await subnet(demo, net.id, '10.10.0.0/24')
+    assert.deepEqual((await demo.get(`/v2.0/networks/${net.id}`)).body.network.subnets, [sub.id])
+    const vm = await port(demo, net.id, { device_owner: 'compute:nova', device_id: 'vm-1' })
+    const busy = await demo.delete(`/v2.0/networks/${net.id}`)
+    assert.equal(busy.status, 409)
+    assert.deepEqual(busy.body.NeutronError, {
+      type: 'NetworkInUse', detail: '',
+      message: `Unable to complete operation on network ${net.id}. There are one or more ports still in use on the network, id for these ports is: ${vm.id}.`,
+    })
+    assert.equal((await demo.get(`/v2.0/subnets/${sub.id}`)).status, 200, 'a refused delete changes nothing')
+    assert.equal((await demo.delete(`/v2.0/ports/${vm.id}`)).status, 204)
+    const dhcp = await port(demo, net.id, { device_owner: 'network:dhcp', device_id: 'dhcp-host' })
+    assert.equal((await demo.delete(`/v2.0/networks/${net.id}`)).status, 204)
+    assert.equal((await demo.get(`/v2.0/subnets/${sub.id}`)).status, 404)
+    assert.equal((await demo.get(`/v2.0/ports/${dhcp.id}`)).status, 404)
+  })
+
+  test('sharing cannot be turned off while another project has ports on the network', async () => {
+    const net = await create(admin, { name: 'shared-used', shared: true })
+    await subnet(admin, net.id, '10.20.0.0/24')
+    const theirs = await port(other, net.id)
+    const off = await admin.put(`/v2.0/networks/${net.id}`, { network: { shared: false } })
+    assert.equal(off.status, 409)
+    assert.deepEqual(off.body.NeutronError, { type: 'InvalidSharedSetting', message: 'Unable to reconfigure sharing settings for network shared-used. Multiple projects are using it.', detail: '' })
+    assert.equal((await other.delete(`/v2.0/ports/${theirs.id}`)).status, 204)
+    assert.equal((await admin.put(`/v2.0/networks/${net.id}`, { network: { shared: false } })).body.network.shared, false)
+  })
+
+  test('an external network stays external while a router gateway port is on it', async () => {
+    const net = await create(admin, { name: 'ext-gw', 'router:external': true })
+    await subnet(admin, net.id, '172.30.0.0/24')
+    const gw = await port(admin, net.id, { device_owner: 'network:router_gateway', device_id: 'some-router' })
+    const off = await admin.put(`/v2.0/networks/${net.id}`, { network: { 'router:external': false } })
+    assert.equal(off.status, 409)
+    assert.equal(off.body.NeutronError.type, 'ExternalNetworkInUse')
+    await admin.delete(`/v2.0/ports/${gw.id}`)
+    assert.equal((await admin.put(`/v2.0/networks/${net.id}`, { network: { 'router:external': false } })).status, 200)
+  })
+
+  test('subnets bound the MTU from below: 68 for IPv4, 1280 for IPv6', async () => {
+    const net = await create(demo, { name: 'mtu-subnets' })
+    await subnet(demo, net.id, '10.30.0.0/24')
+    assert.equal((await demo.put(`/v2.0/networks/${net.id}`, { network: { mtu: 1000 } })).status, 200)
+    const low = await demo.put(`/v2.0/networks/${net.id}`, { network: { mtu: 60 } })
+    assert.equal(low.status, 409)
+    assert.deepEqual(low.body.NeutronError, { type: 'NetworkMTUSubnetConflict', message: `MTU of ${net.id} is not valid, subnet requires a minimum of 68`, detail: '' })
+    const v6 = await create(demo, { name: 'mtu-subnets-v6' })
+    await subnet(demo, v6.id, 'fd00:30::/64', 6)
+    const belowV6 = await demo.put(`/v2.0/networks/${v6.id}`, { network: { mtu: 1200 } })
+    assert.equal(belowV6.body.NeutronError.message, `MTU of ${v6.id} is not valid, subnet requires a minimum of 1280`)
+    assert.equal((await demo.get(`/v2.0/networks/${net.id}`)).body.network.mtu, 1000)
+  })
+})
+
 describe('project network pool', () => {
   test('when the tenant VNIs run out creates get 503 NoNetworkAvailable until one is freed', async () => {
     const small = await startTestCloud({ services: ['network'], config: { network: { ml2: { tenantNetworkTypes: ['vxlan'], vniRanges: ['100:101'] } } } })

@@ -135,6 +135,28 @@ describe('who may tag', () => {
 })
 
 describe('other taggable resources', () => {
+  test("tempest's TagsExtTest flow on subnets, ports and subnet pools; each shows its tags and a new revision", async () => {
+    const net = await network(demo, { name: 'ext-tags' })
+    const subnet = (await demo.post('/v2.0/subnets', { subnet: { network_id: net.id, cidr: '10.40.0.0/24', ip_version: 4 } })).body.subnet
+    const port = (await demo.post('/v2.0/ports', { port: { network_id: net.id } })).body.port
+    const pool = (await demo.post('/v2.0/subnetpools', { subnetpool: { name: 'tag-pool', prefixes: ['10.50.0.0/16'], default_prefixlen: 24 } })).body.subnetpool
+    for (const [collection, resource, item] of [['subnets', 'subnet', subnet], ['ports', 'port', port], ['subnetpools', 'subnetpool', pool]] as const) {
+      assert.ok(item?.id, `${resource} was created`)
+      const base = `/v2.0/${collection}/${item.id}/tags`
+      assert.equal((await demo.put(`${base}/one`)).status, 201)
+      assert.equal((await demo.get(`${base}/one`)).status, 204)
+      const replaced = await demo.put(base, { tags: ['p', 'q', 'r'] })
+      assert.deepEqual(replaced.body.tags.sort(), ['p', 'q', 'r'])
+      const shown = (await demo.get(`/v2.0/${collection}/${item.id}`)).body[resource]
+      assert.deepEqual([...shown.tags].sort(), ['p', 'q', 'r'], collection)
+      assert.equal(shown.revision_number, item.revision_number + 2, collection)
+      assert.ok((await demo.get(`/v2.0/${collection}?tags=p,q`)).body[collection].some((x: any) => x.id === item.id))
+      assert.equal((await demo.delete(base)).status, 204)
+      assert.equal((await demo.get(`${base}/p`)).status, 404)
+      assert.equal((await other.get(base)).status, 404, `another project cannot reach ${collection}`)
+    }
+  })
+
   test('security groups carry tags set through the tags API', async () => {
     const sg = await demo.post('/v2.0/security-groups', { security_group: { name: 'tag-sg' } })
     assert.equal(sg.status, 201)

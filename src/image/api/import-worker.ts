@@ -7,6 +7,7 @@ import { nowIso } from '../../common/db/columns.ts'
 import { deleteProperty, setProperty, transitionImage } from '../db/image-repo.ts'
 import type { ImageTaskRow } from '../db/schema.ts'
 import { PayloadTooLarge } from '../../common/errors.ts'
+import { DetailedError } from '../errors.ts'
 import type { Image } from '../model/image.ts'
 import type { ImageDeps } from './context.ts'
 import { activate, storeImageData } from './handlers/image-data.ts'
@@ -43,7 +44,7 @@ export async function runGlanceDirectImport(deps: ImageDeps, image: Image, task:
     await finishTask(deps, task, 'success', '', { image_id: id })
     log.info('imported image', { size: data.stored.size })
   } catch (err) {
-    const message = (err as Error).message
+    const message = err instanceof DetailedError ? err.detail : (err as Error).message
     log.warn('image import failed', { error: message })
     const requeued = await transitionImage(deps.db, id, ['importing', 'uploading'], {
       status: 'queued', size: null, virtual_size: null, staging_location: null,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { ApiClient } from '../../support/client.ts'
 import { startTestCloud, type TestCloud } from '../../support/cloud.ts'
+import { scratchDatabase, type Engine } from '../../support/databases.ts'
 
 let cloud: TestCloud
 let admin: ApiClient // admin on project admin
@@ -433,3 +434,28 @@ test('the extensions list names what works', async () => {
     assert.ok(aliases.includes(alias), alias)
   }
 })
+
+// The races that matter only happen on engines with real concurrent transactions.
+for (const engine of ['postgres', 'mysql'] as Engine[]) {
+  test(`on ${engine}: concurrent first requests make one default group, concurrent duplicate rules make one rule`, async (t) => {
+    const scratch = await scratchDatabase(engine)
+    if ('skip' in scratch) return t.skip(scratch.skip)
+    const engineCloud = await startTestCloud({ services: ['network'], databaseUrl: scratch.url })
+    try {
+      const user = engineCloud.service('network', await engineCloud.demo())
+      const firsts = await Promise.all([...Array(8)].map((_, i) => user.get(i % 2 ? '/v2.0/security-groups' : '/v2.0/security-group-rules')))
+      assert.deepEqual(firsts.map((r) => r.status), Array(8).fill(200))
+      const groups = (await user.get('/v2.0/security-groups')).body.security_groups
+      assert.deepEqual(groups.map((g: any) => g.name), ['default'])
+      assert.equal((await user.get('/v2.0/security-group-rules')).body.security_group_rules.length, 4)
+      const g = (await user.post('/v2.0/security-groups', { security_group: { name: 'race' } })).body.security_group
+      const tries = await Promise.all([...Array(6)].map(() =>
+        user.post('/v2.0/security-group-rules', { security_group_rule: { security_group_id: g.id, direction: 'ingress', protocol: 'tcp', port_range_min: 22, port_range_max: 22 } })))
+      assert.deepEqual(tries.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409])
+      assert.equal((await user.get(`/v2.0/security-group-rules?security_group_id=${g.id}&protocol=tcp`)).body.security_group_rules.length, 1)
+    } finally {
+      await engineCloud.stop()
+      await scratch.drop()
+    }
+  })
+}

@@ -41,7 +41,7 @@ async function createDefaultGroup(trx: Db, projectId: string): Promise<string> {
   // Another transaction created the project's default group first: drop ours and use theirs.
   await trx.deleteFrom('security_group_rules').where('security_group_id', '=', groupId).execute()
   await trx.deleteFrom('security_groups').where('id', '=', groupId).execute()
-  const winner = await defaultGroupOf(trx, projectId, { locking: true })
+  const winner = await defaultGroupOf(trx, projectId, { shared: true })
   if (!winner) throw new Error(`default security group of project ${projectId} vanished while being created`)
   return winner
 }

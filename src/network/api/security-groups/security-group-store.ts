@@ -3,7 +3,7 @@
  * handlers and the default-group machinery. Every function takes the connection or transaction
  * to use, so callers decide the transaction boundaries.
  */
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { NetworkDb, SecurityGroupRow, SecurityGroupRuleRow } from '../../db/schema.ts'
 import { now } from '../standard-attrs.ts'
 
@@ -63,10 +63,16 @@ export async function defaultGroupIds(db: Db, groupIds?: string[]): Promise<Set<
   return new Set((await q.execute()).map((r) => r.security_group_id))
 }
 
-/** The project's default group id, read with a locking read when asked (it sees rows other transactions just committed). */
-export async function defaultGroupOf(db: Db, projectId: string, opts: { locking?: boolean } = {}): Promise<string | undefined> {
+/**
+ * The project's default group id. `shared` makes it a shared-lock read, which sees rows other
+ * transactions committed after this one's snapshot (MariaDB's repeatable read) and, being shared,
+ * does not deadlock with other readers that lost the same race.
+ */
+export async function defaultGroupOf(db: Db, projectId: string, opts: { shared?: boolean } = {}): Promise<string | undefined> {
   let q = db.selectFrom('default_security_groups').select('security_group_id').where('project_id', '=', projectId)
-  if (opts.locking && engineOf(db) !== 'sqlite') q = q.forUpdate()
+  const engine = engineOf(db)
+  if (opts.shared && engine === 'postgres') q = q.forShare()
+  if (opts.shared && engine === 'mysql') q = q.modifyEnd(sql`lock in share mode`)
   return (await q.executeTakeFirst())?.security_group_id
 }
 

@@ -7,6 +7,7 @@ import { sanitizeMacAddress } from '../../ipam/index.ts'
 import { can, enforce, enforceAttributes, isAdmin, projectOf, visibleFields, type NetworkDeps, type NetworkRequest } from '../context.ts'
 import { listResponse, showResponse, type Item } from '../listing.ts'
 import { explicitlySet, prepareRequestBody } from '../ports/attribute-map.ts'
+import { inTransaction } from '../ports/retry.ts'
 import { createPort, deletePort, type PortSpec } from '../ports/create-port.ts'
 import { DEVICE_OWNER_FLOATINGIP, DEVICE_OWNER_ROUTER_GW, ROUTER_INTERFACE_OWNERS } from '../ports/device-owners.ts'
 import { canonicalIpText } from '../ports/ip-requests.ts'
@@ -113,7 +114,7 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
   async function create(req: NetworkRequest) {
     const { items, bulk } = prepareRequestBody(deps, req, { resource: 'port', attrs: portAttributes, isCreate: true, allowBulk: true })
     const admin = isAdmin(deps, req)
-    const created = await deps.db.transaction().execute(async (trx) => {
+    const created = await inTransaction(deps.db, async (trx) => {
       const out: { id: string; network: NetworkRow }[] = []
       for (const s of items) {
         const network = await visibleNetwork(deps, req, trx, s.network_id as string)
@@ -137,7 +138,7 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
   async function update(req: NetworkRequest) {
     const { items } = prepareRequestBody(deps, req, { resource: 'port', attrs: portAttributes, isCreate: false })
     const body = items[0]!
-    const network = await deps.db.transaction().execute(async (trx) => {
+    const network = await inTransaction(deps.db, async (trx) => {
       const { detail, network } = await visiblePort(req, trx, req.params.port_id!)
       const target = { ...portTarget({ ...renderPort(detail), ...body }, network), attributes_to_update: Object.keys(body) }
       enforce(deps, req, 'update_port', target)
@@ -156,7 +157,7 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
   }
 
   async function remove(req: NetworkRequest) {
-    await deps.db.transaction().execute(async (trx) => {
+    await inTransaction(deps.db, async (trx) => {
       const { detail, network } = await visiblePort(req, trx, req.params.port_id!)
       enforce(deps, req, 'delete_port', portTarget(renderPort(detail), network))
       checkRevision(req, detail.row.revision_number)

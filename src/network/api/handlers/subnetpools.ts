@@ -4,6 +4,7 @@ import type { SubnetPoolRow } from '../../db/schema.ts'
 import { enforce, enforceAttributes, projectOf, visibleFields, type NetworkDeps, type NetworkRequest } from '../context.ts'
 import { listResponse, showResponse } from '../listing.ts'
 import { explicitlySet, prepareRequestBody } from '../ports/attribute-map.ts'
+import { inTransaction } from '../ports/retry.ts'
 import { checkQuota } from '../quotas/quota.ts'
 import { checkRevision, tagsOf } from '../standard-attrs.ts'
 import {
@@ -35,7 +36,7 @@ export function subnetpoolsRoutes(deps: NetworkDeps): Route[] {
 
   async function create(req: NetworkRequest) {
     const { items, bulk } = prepareRequestBody(deps, req, { resource: 'subnetpool', attrs: subnetPoolAttributes, isCreate: true, allowBulk: true })
-    const rows = await deps.db.transaction().execute(async (trx) => {
+    const rows = await inTransaction(deps.db, async (trx) => {
       const out: { row: SubnetPoolRow; tags: string[] }[] = []
       for (const s of items) {
         enforce(deps, req, 'create_subnetpool', s)
@@ -60,7 +61,7 @@ export function subnetpoolsRoutes(deps: NetworkDeps): Route[] {
 
   async function update(req: NetworkRequest) {
     const { items } = prepareRequestBody(deps, req, { resource: 'subnetpool', attrs: subnetPoolAttributes, isCreate: false })
-    const row = await deps.db.transaction().execute(async (trx) => {
+    const row = await inTransaction(deps.db, async (trx) => {
       const pool = await forChange(req, trx, 'update_subnetpool', items[0]!)
       checkRevision(req, pool.revision_number)
       return updateSubnetPool(deps, req, trx, pool, items[0]!)
@@ -69,7 +70,7 @@ export function subnetpoolsRoutes(deps: NetworkDeps): Route[] {
   }
 
   async function remove(req: NetworkRequest) {
-    await deps.db.transaction().execute(async (trx) => {
+    await inTransaction(deps.db, async (trx) => {
       const pool = await forChange(req, trx, 'delete_subnetpool')
       checkRevision(req, pool.revision_number)
       await deleteSubnetPool(trx, pool)
@@ -79,7 +80,7 @@ export function subnetpoolsRoutes(deps: NetworkDeps): Route[] {
 
   async function prefixOp(req: NetworkRequest, op: 'add_prefixes' | 'remove_prefixes') {
     const prefixes = prefixOpBody(req.body)
-    const result = await deps.db.transaction().execute(async (trx) => {
+    const result = await inTransaction(deps.db, async (trx) => {
       const pool = await forChange(req, trx, op)
       return op === 'add_prefixes' ? addPrefixes(deps, req, trx, pool, prefixes) : removePoolPrefixes(trx, pool, prefixes)
     })

@@ -5,6 +5,7 @@ import { checkRevision, tagsOf } from '../standard-attrs.ts'
 import { enforce, enforceAttributes, projectOf, visibleFields, type NetworkDeps, type NetworkRequest } from '../context.ts'
 import { listResponse, showResponse } from '../listing.ts'
 import { explicitlySet, prepareRequestBody } from '../ports/attribute-map.ts'
+import { inTransaction } from '../ports/retry.ts'
 import { checkNetworkOwnership, parentNetworkKeys, visibleNetwork } from '../ports/network-access.ts'
 import { checkQuota } from '../quotas/quota.ts'
 import { deleteSubnet, updateSubnet } from '../subnets/change-subnet.ts'
@@ -51,7 +52,7 @@ export function subnetsRoutes(deps: NetworkDeps): Route[] {
 
   async function create(req: NetworkRequest) {
     const { items, bulk } = prepareRequestBody(deps, req, { resource: 'subnet', attrs: subnetAttributes, isCreate: true, allowBulk: true })
-    const created = await deps.db.transaction().execute(async (trx) => {
+    const created = await inTransaction(deps.db, async (trx) => {
       const out: { row: SubnetRow; network: NetworkRow; tags: string[] }[] = []
       for (const s of items) {
         const network = await visibleNetwork(deps, req, trx, s.network_id as string)
@@ -72,7 +73,7 @@ export function subnetsRoutes(deps: NetworkDeps): Route[] {
   async function update(req: NetworkRequest) {
     const { items } = prepareRequestBody(deps, req, { resource: 'subnet', attrs: subnetAttributes, isCreate: false })
     const body = items[0]!
-    const result = await deps.db.transaction().execute(async (trx) => {
+    const result = await inTransaction(deps.db, async (trx) => {
       const { subnet, network, rendered } = await visibleSubnet(deps, req, trx, req.params.subnet_id!)
       const target = { ...subnetTarget({ ...rendered, ...body }, network), attributes_to_update: Object.keys(body) }
       enforce(deps, req, 'update_subnet', target)
@@ -85,7 +86,7 @@ export function subnetsRoutes(deps: NetworkDeps): Route[] {
   }
 
   async function remove(req: NetworkRequest) {
-    await deps.db.transaction().execute(async (trx) => {
+    await inTransaction(deps.db, async (trx) => {
       const { subnet, network, rendered } = await visibleSubnet(deps, req, trx, req.params.subnet_id!)
       enforce(deps, req, 'delete_subnet', subnetTarget(rendered, network))
       checkRevision(req, subnet.revision_number)

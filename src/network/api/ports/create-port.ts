@@ -104,7 +104,7 @@ export async function createPort(deps: NetworkDeps, trx: Transaction<NetworkDb>,
 
   if (portSecurity && !trusted) {
     const groups = spec.securityGroups ?? [await ensureDefaultSecurityGroup(deps, trx, spec.projectId)]
-    await setPortSecurityGroups(trx, id, groups)
+    await setPortSecurityGroups(trx, id, groups, true)
   }
   if (spec.tags?.length) {
     await trx.insertInto('resource_tags').values(spec.tags.map((tag) => ({ resource_type: 'ports', resource_id: id, tag }))).execute()

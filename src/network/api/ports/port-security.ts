@@ -14,9 +14,9 @@ export async function checkSecurityGroups(trx: Trx, ids: readonly string[], proj
   if (missing.length) throw new NeutronError(404, 'SecurityGroupNotFound', `Security group ${missing.join(', ')} does not exist`)
 }
 
-/** Replaces the port's security group bindings. */
-export async function setPortSecurityGroups(trx: Trx, portId: string, ids: readonly string[]): Promise<void> {
-  await trx.deleteFrom('port_security_groups').where('port_id', '=', portId).execute()
+/** Replaces the port's security group bindings (`isNew`: it has none yet, so nothing to delete and no gap locks taken). */
+export async function setPortSecurityGroups(trx: Trx, portId: string, ids: readonly string[], isNew = false): Promise<void> {
+  if (!isNew) await trx.deleteFrom('port_security_groups').where('port_id', '=', portId).execute()
   const unique = [...new Set(ids)]
   if (unique.length) {
     await trx.insertInto('port_security_groups').values(unique.map((id) => ({ port_id: portId, security_group_id: id }))).execute()

@@ -19,9 +19,13 @@ export type GatewayInfo = { network_id: string; enable_snat?: boolean; external_
 
 const GW_KEYS = ['network_id', 'external_fixed_ips', 'enable_snat']
 
+/** Python's truth value: empty dicts, lists and strings, 0, False and None are "no data". */
+const pyTruthy = (v: unknown) =>
+  !!v && !(Array.isArray(v) && !v.length) && !(typeof v === 'object' && !Array.isArray(v) && !Object.keys(v as object).length)
+
 /** type:dict_or_nodata with the gateway's key specs (validate_dict); enable_snat's converter may throw InvalidInput. */
 export function validateGatewayInfo(value: unknown): string | undefined {
-  if (!value) return undefined
+  if (!pyTruthy(value)) return undefined
   if (typeof value !== 'object' || Array.isArray(value)) return `'${pyRepr(value)}' is not a dictionary`
   const info = value as Body
   if (!('network_id' in info)) {
@@ -63,7 +67,7 @@ export const ROUTER_ATTRS: AttrMap = {
 /** The gateway a validated body asks for: no data ({} or null) means none. */
 export function gatewayOf(body: Body): GatewayInfo | null {
   const info = body.external_gateway_info
-  return info && typeof info === 'object' && Object.keys(info).length ? info as GatewayInfo : null
+  return pyTruthy(info) ? info as GatewayInfo : null
 }
 
 /** Routes as stored: the order given, addresses as the request wrote them. */

@@ -126,7 +126,7 @@ describe('image data: upload, download, inspection, lifecycle and import', () =>
     }
     const pastEnd = await get('bytes=1000-')
     assert.equal(pastEnd.status, 416)
-    const body = await pastEnd.json()
+    const body: any = await pastEnd.json()
     assert.equal(body.code, '416 Request Range Not Satisfiable')
     assert.equal(messageOf(body), 'The Range requested is not available. Invalid start position in Range header. Start position MUST be in the inclusive range [0, 999].')
     assert.equal((await get('bytes=5-2')).status, 416)

@@ -3,20 +3,17 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { startTestCloud, type TestCloud } from '../../support/cloud.ts'
 import type { ApiClient } from '../../support/client.ts'
-import { activeImage, createImage, ids, messageOf, newProject, octet, patchV21, projectOf, upload } from './image-test-kit.ts'
+import { activeImage, createImage, ids, messageOf, newProject, octet, patchV21, upload } from './image-test-kit.ts'
 
 describe('image members, visibility and RBAC between projects', () => {
   let cloud: TestCloud
   let demo: ApiClient
   let other: ApiClient
   let admin: ApiClient
-  let demoProject: string
   let otherProject: string
   before(async () => {
     cloud = await startTestCloud({ services: ['image'] })
-    const demoLogin = await cloud.demo()
-    demo = cloud.service('image', demoLogin)
-    demoProject = projectOf(demoLogin)
+    demo = cloud.service('image', await cloud.demo())
     const second = await newProject(cloud, 'second')
     other = cloud.service('image', second.client)
     otherProject = second.projectId

@@ -216,17 +216,44 @@ export function imageDataRoutes(deps: ImageDeps): Route[] {
   }
 
   return [
-    route('PUT', '/v2/images/:image_id/file', upload, { rawBody: true }),
+    route('PUT', '/v2/images/:image_id/file', refusalsDrain(upload), { rawBody: true }),
     route('GET', '/v2/images/:image_id/file', download),
   ]
 }
 
-/** The request body as chunks; a client that disconnects mid-way surfaces as UploadInterrupted. */
-async function* sourceOf(req: ImageRequest): AsyncIterable<Uint8Array> {
+/**
+ * The request body as chunks; a client that disconnects mid-way surfaces as UploadInterrupted.
+ * Stopping early (a refused upload) does not destroy the request, so the client still gets the answer.
+ */
+export async function* sourceOf(req: ImageRequest): AsyncIterable<Uint8Array> {
   try {
-    for await (const chunk of req.raw) yield chunk as Uint8Array
+    for await (const chunk of req.raw.iterator({ destroyOnReturn: false })) yield chunk as Uint8Array
   } catch (err) {
     throw new UploadInterrupted(`The upload was interrupted: ${(err as Error).message}`)
   }
   if (!req.raw.complete) throw new UploadInterrupted('The upload was interrupted before all data arrived.')
+}
+
+/** Wraps an upload handler so that any refusal first arranges for the unread body to be dropped. */
+export function refusalsDrain<T>(handler: (req: ImageRequest) => Promise<T>): (req: ImageRequest) => Promise<T> {
+  return async (req) => {
+    try {
+      return await handler(req)
+    } catch (err) {
+      discardRest(req)
+      throw err
+    }
+  }
+}
+
+/** After refusing an upload: read and drop what the client still sends (so it sees the error), up to a bound. */
+export function discardRest(req: ImageRequest, maxBytes = 64 * MiB): void {
+  const raw = req.raw
+  if (raw.complete || raw.destroyed) return
+  let dropped = 0
+  raw.on('data', (chunk: Buffer) => {
+    dropped += chunk.length
+    if (dropped > maxBytes) raw.destroy()
+  })
+  raw.resume()
 }

@@ -16,7 +16,7 @@ import { authorize, enforceOnImage, loadImage, policyDenied, viewerOf, type Imag
 import { importLockProperty, runGlanceDirectImport } from '../import-worker.ts'
 import { enforceQuota, MiB, quotaLimit, quotaNames, quotaUsage } from '../quotas.ts'
 import { renderTask } from '../render.ts'
-import { declaredSize, requireOctetStream } from './image-data.ts'
+import { declaredSize, refusalsDrain, requireOctetStream, sourceOf } from './image-data.ts'
 
 /** An import lock older than this is stale (Glance: 60 minutes, doubled for pending tasks). */
 const lockExpiryMs = 60 * 60_000
@@ -46,7 +46,7 @@ export function imageImportRoutes(deps: ImageDeps): Route[] {
     let location: string | undefined
     try {
       await enforceQuota(deps, image.row.owner, 'image_count_uploading')
-      const staged = await deps.staging.add(id, req.raw, { maxBytes: config.imageSizeCapBytes }).catch((err) => {
+      const staged = await deps.staging.add(id, sourceOf(req), { maxBytes: config.imageSizeCapBytes }).catch((err) => {
         if (err instanceof StoreDuplicate) throw new Conflict(`The image ${id} has data on staging`)
         if (err instanceof StoreSizeExceeded) throw new PayloadTooLarge('The incoming image is too large: The provided image is too large.')
         throw err
@@ -172,7 +172,7 @@ export function imageImportRoutes(deps: ImageDeps): Route[] {
   const storeInfo = () => ({ id: deps.store.id, default: 'true' })
 
   return [
-    route('PUT', '/v2/images/:image_id/stage', stage, { rawBody: true }),
+    route('PUT', '/v2/images/:image_id/stage', refusalsDrain(stage), { rawBody: true }),
     route('POST', '/v2/images/:image_id/import', importImage),
     route('GET', '/v2/images/:image_id/tasks', tasks),
     route('GET', '/v2/info/import', () => ({

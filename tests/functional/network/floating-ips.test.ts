@@ -70,6 +70,7 @@ describe('floating IPs', () => {
     assert.match(fip.floating_ip_address, /^172\.24\.4\.\d+$/)
     assert.equal(fip.port_id, port.id)
     assert.equal(fip.fixed_ip_address, port.fixed_ips[0].ip_address)
+    assert.equal(port.fixed_ips[0].subnet_id, subnet.id)
     assert.equal(fip.router_id, router.id)
     assert.equal(fip.status, 'ACTIVE')
     assert.equal(fip.description, 'web')

@@ -57,6 +57,9 @@ after(() => cloud.stop())
 describe('creating ports', () => {
   test('a new port: DOWN, a MAC under the base MAC, one address from the pool, the default security group; binding details for admins only', async () => {
     const { net, sub } = await lan(demo, '10.20.0.0/24')
+    const tagged = await port(demo, { network_id: net.id, tags: ['red', 'blue'] })
+    assert.deepEqual(tagged.tags, ['blue', 'red'])
+    assert.equal((await demo.delete(`/v2.0/ports/${tagged.id}`)).status, 204)
     const p = await port(demo, { network_id: net.id, name: 'vm-port', device_owner: 'compute:nova', device_id: 'vm-1' })
     assert.deepEqual([p.status, p.admin_state_up, p.name, p.device_owner, p.device_id, p.project_id, p.tenant_id], ['DOWN', true, 'vm-port', 'compute:nova', 'vm-1', demoProject, demoProject])
     assert.match(p.mac_address, /^fa:16:3e(:[0-9a-f]{2}){3}$/)

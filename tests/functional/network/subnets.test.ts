@@ -58,14 +58,19 @@ after(() => cloud.stop())
 describe('creating subnets', () => {
   test('an IPv4 subnet gets the first host as gateway, the rest as its pool, and shows the same everywhere', async () => {
     const net = await network(demo)
-    const s = await subnet(demo, { network_id: net.id, cidr: '10.1.0.5/24', name: 'first', description: 'd', tags: ['b', 'a'] })
+    error(await demo.post('/v2.0/subnets', { subnet: { network_id: net.id, ip_version: 4, cidr: '10.1.0.0/24', tags: ['a'] } }), 400, 'HTTPBadRequest',
+      "Attribute 'tags' not allowed in POST")
+    const created = await subnet(demo, { network_id: net.id, cidr: '10.1.0.5/24', name: 'first', description: 'd' })
+    assert.deepEqual(created.tags, [])
+    assert.equal((await demo.put(`/v2.0/subnets/${created.id}/tags`, { tags: ['b', 'a'] })).status, 200)
+    const s = (await demo.get(`/v2.0/subnets/${created.id}`)).body.subnet
     assert.equal(s.cidr, '10.1.0.0/24')
     assert.equal(s.gateway_ip, '10.1.0.1')
     assert.deepEqual(s.allocation_pools, [{ start: '10.1.0.2', end: '10.1.0.254' }])
     assert.equal(s.enable_dhcp, true)
     assert.deepEqual([s.ipv6_ra_mode, s.ipv6_address_mode, s.subnetpool_id], [null, null, null])
     assert.deepEqual([s.dns_nameservers, s.host_routes, s.service_types, s.tags], [[], [], [], ['a', 'b']])
-    assert.deepEqual([s.project_id, s.tenant_id, s.revision_number, s.description, s['router:external']], [demoProject, demoProject, 0, 'd', false])
+    assert.deepEqual([s.project_id, s.tenant_id, s.revision_number, s.description, s['router:external']], [demoProject, demoProject, 1, 'd', false])
     assert.match(s.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
     assert.equal('segment_id' in s, false, 'get_subnet:segment_id is for admins')
     assert.deepEqual((await demo.get(`/v2.0/subnets/${s.id}`)).body.subnet, s)
@@ -251,7 +256,7 @@ describe('updating and deleting subnets', () => {
 })
 
 describe('who sees and changes subnets', () => {
-  test("another project sees neither my subnets nor an external network's, but does see a shared network's", async () => {
+  test("another project does not see my subnets, but does see a shared network's and an external network's (subnet-external-network)", async () => {
     const mine = await subnet(demo, { network_id: (await network(demo)).id, cidr: '10.13.0.0/24' })
     error(await other.get(`/v2.0/subnets/${mine.id}`), 404, 'SubnetNotFound')
     assert.equal((await other.get('/v2.0/subnets')).body.subnets.some((s: any) => s.id === mine.id), false)
@@ -268,7 +273,9 @@ describe('who sees and changes subnets', () => {
     const ext = await subnet(admin, { network_id: extNet.id, cidr: '172.31.0.0/24' })
     assert.equal(ext['router:external'], true)
     assert.equal((await other.get(`/v2.0/networks/${extNet.id}`)).status, 200)
-    error(await other.get(`/v2.0/subnets/${ext.id}`), 404, 'SubnetNotFound')
+    assert.equal((await other.get(`/v2.0/subnets/${ext.id}`)).body.subnet['router:external'], true)
+    assert.deepEqual((await other.get(`/v2.0/subnets?router:external=true&network_id=${extNet.id}`)).body.subnets.map((x: any) => x.id), [ext.id])
+    error(await other.put(`/v2.0/subnets/${ext.id}`, { subnet: { name: 'x' } }), 403, 'HTTPForbidden')
     error(await other.post('/v2.0/subnets', { subnet: { network_id: extNet.id, ip_version: 4, cidr: '172.31.1.0/24' } }), 404, 'HTTPNotFound')
     assert.ok((await admin.get('/v2.0/subnets')).body.subnets.some((s: any) => s.id === mine.id))
   })

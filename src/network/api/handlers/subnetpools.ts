@@ -42,7 +42,7 @@ export function subnetpoolsRoutes(deps: NetworkDeps): Route[] {
         enforce(deps, req, 'create_subnetpool', s)
         enforceAttributes(deps, req, 'create_subnetpool', explicitlySet(s, subnetPoolAttributes), s)
         await checkQuota(deps, trx, s.project_id as string, 'subnetpool')
-        out.push({ row: await createSubnetPool(deps, req, trx, s), tags: [...new Set((s.tags as string[] | undefined) ?? [])].sort() })
+        out.push({ row: await createSubnetPool(deps, req, trx, s), tags: [] })
       }
       return out
     })

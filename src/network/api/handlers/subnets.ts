@@ -62,7 +62,7 @@ export function subnetsRoutes(deps: NetworkDeps): Route[] {
         enforceAttributes(deps, req, 'create_subnet', explicitlySet(s, subnetAttributes), target)
         await checkQuota(deps, trx, s.project_id as string, 'subnet')
         const row = await createSubnet(deps, req, trx, s, network)
-        out.push({ row, network, tags: [...new Set((s.tags as string[] | undefined) ?? [])].sort() })
+        out.push({ row, network, tags: [] })
       }
       return out
     })

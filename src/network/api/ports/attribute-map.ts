@@ -127,7 +127,7 @@ export function validateDictOrNone(value: unknown): string | undefined {
 
 export const validateIpOrNone = orNone(validateIpAddress)
 
-/** Tags given on create (the tag-creation extension): unique strings of at most 255 characters. */
+/** Tags given when creating a port (tag-ports-during-bulk-creation): unique strings of at most 255 characters, at most 50. */
 export function validateTags(value: unknown): string | undefined {
   if (!Array.isArray(value)) return `'${pyRepr(value)}' is not a list`
   for (const tag of value) {
@@ -135,6 +135,7 @@ export function validateTags(value: unknown): string | undefined {
     if (msg) return msg
   }
   if (new Set(value).size !== value.length) return `Duplicate items in the list: '${pyRepr(value)}'`
+  if (value.length > 50) return 'The number of tags exceed the per-resource limit of 50'
   return undefined
 }
 
@@ -143,7 +144,8 @@ export const ownerAttrs: AttrMap = {
   tenant_id: { post: true, validate: (v) => validateString(v, 255) },
   project_id: { post: true, validate: (v) => validateString(v, 255) },
   description: { post: true, put: true, default: '', validate: (v) => validateString(v, 255) },
-  tags: { post: true, default: NOT_SPECIFIED, validate: validateTags },
+  /** Set through /tags; only ports accept them on POST (see the port attribute map). */
+  tags: {},
   created_at: {}, updated_at: {}, revision_number: {},
 }
 

@@ -9,7 +9,7 @@ import { parseIp, validateIpAddress } from '../../ipam/ip-address.ts'
 import { sanitizeMacAddress, validateMacAddress, validateMacNotMulticast } from '../../ipam/mac.ts'
 import {
   NOT_SPECIFIED, noneToEmptyList, ownerAttrs, pyRepr, toBoolean, toInt, validateDictOrNone, validateName,
-  validateString, validateUuid, validateUuidList, validateValues, type AttrMap,
+  validateString, validateTags, validateUuid, validateUuidList, validateValues, type AttrMap,
 } from './attribute-map.ts'
 
 export const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic',
@@ -139,6 +139,7 @@ export const portAttributes: AttrMap = {
   device_owner: { post: true, put: true, default: '', validate: (v) => validateString(v, 255) },
   status: {},
   ...ownerAttrs,
+  tags: { post: true, default: NOT_SPECIFIED, validate: validateTags },
   security_groups: { post: true, put: true, default: NOT_SPECIFIED, convert: noneToEmptyList, validate: validateUuidList },
   port_security_enabled: { post: true, put: true, default: NOT_SPECIFIED, convert: toBoolean },
   allowed_address_pairs: { post: true, put: true, default: NOT_SPECIFIED, convert: noneToEmptyList, validate: validateAddressPairs },

@@ -149,9 +149,6 @@ export async function createSubnet(deps: NetworkDeps, req: NetworkRequest, trx: 
     ...newStandardAttrs(s.description),
   }
   await trx.insertInto('subnets').values(row).execute()
-  if (Array.isArray(s.tags) && s.tags.length) {
-    await trx.insertInto('resource_tags').values(s.tags.map((tag: string) => ({ resource_type: 'subnets', resource_id: row.id, tag }))).execute()
-  }
   if (isAutoAddressRow(row)) await addAutoAddressesOnNetworkPorts(trx, row)
   return row
 }

@@ -1,7 +1,8 @@
 /**
  * @module Subnets as the API shows them, and who sees them: Neutron's subnet query shows a
- * project its own subnets and those of networks shared with it (not those of external networks,
- * which are shared "as external" only); get_subnet then decides on the subnet itself.
+ * project its own subnets and those of networks shared with it or external (the
+ * subnet-external-network extension: the subnet query honours access_as_external too);
+ * get_subnet then decides on the subnet itself.
  */
 import type { Kysely, Transaction } from 'kysely'
 import type { NetworkDb, NetworkRow, SubnetRow } from '../../db/schema.ts'
@@ -48,11 +49,11 @@ export function subnetTarget(rendered: Record<string, unknown>, network: Network
   }
 }
 
-/** The subnet query's own scope: admins see all, others their own subnets and those of shared networks. */
+/** The subnet query's own scope: admins see all, others their own subnets and those of shared and external networks. */
 export function inSubnetScope(deps: NetworkDeps, req: NetworkRequest, s: SubnetRow, n: NetworkRow | undefined): boolean {
   if (isAdmin(deps, req)) return true
   const project = req.ctx.auth?.projectId
-  return s.project_id === project || !!n?.shared
+  return s.project_id === project || !!n?.shared || !!n?.external
 }
 
 export function subnetVisible(deps: NetworkDeps, req: NetworkRequest, s: SubnetRow, n: NetworkRow | undefined, rendered: Record<string, unknown>): boolean {

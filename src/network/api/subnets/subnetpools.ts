@@ -66,9 +66,6 @@ export async function createSubnetPool(deps: NetworkDeps, req: NetworkRequest, d
     ...newStandardAttrs(s.description),
   }
   await db.insertInto('subnetpools').values(row).execute()
-  if (Array.isArray(s.tags) && s.tags.length) {
-    await db.insertInto('resource_tags').values(s.tags.map((tag: string) => ({ resource_type: 'subnetpools', resource_id: row.id, tag }))).execute()
-  }
   return row
 }
 

@@ -238,4 +238,15 @@ export const networkMigrations: Record<string, Migration> = {
       ]).execute()
     },
   },
+  '0006_agents': {
+    // Which L3 agent hosts each router (Neutron's routerl3agentbindings); one agent per router.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('router_l3_agent_bindings')
+        .addColumn('router_id', id, (c) => c.primaryKey())
+        .addColumn('l3_agent_id', id, (c) => c.notNull())
+        .addColumn('created_at', time, (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('router_l3_agent_bindings_agent').on('router_l3_agent_bindings').column('l3_agent_id').execute()
+    },
+  },
 }

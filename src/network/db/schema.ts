@@ -228,6 +228,13 @@ export type AgentRow = {
   heartbeat_timestamp: string
 }
 
+/** The L3 agent hosting a router (Neutron's routerl3agentbindings); a router has at most one. */
+export type RouterL3AgentBindingRow = {
+  router_id: string
+  l3_agent_id: string
+  created_at: string
+}
+
 /** Tags of any taggable resource (networks, subnets, ports, routers, …). */
 export type ResourceTagRow = {
   resource_type: string
@@ -253,5 +260,6 @@ export type NetworkDb = {
   floating_ips: FloatingIpRow
   network_quotas: QuotaRow
   network_agents: AgentRow
+  router_l3_agent_bindings: RouterL3AgentBindingRow
   resource_tags: ResourceTagRow
 }

@@ -15,7 +15,11 @@ import type { NetworkDeps } from './api/context.ts'
 import type { NetworkConfig } from './config.ts'
 import { networkMigrations } from './db/migrations.ts'
 import type { NetworkDb } from './db/schema.ts'
+import { createPortBinder } from './ml2/binding.ts'
+import { loadMechanismDrivers } from './ml2/mechanisms/registry.ts'
 import { networkPolicies } from './policies.ts'
+import { createAgentNotifier } from './rpc/notifier.ts'
+import { serveNetworkPluginRpc } from './rpc/server/plugin-rpc.ts'
 
 export type NetworkSections = { network: NetworkConfig }
 type Config = CommonConfig & NetworkSections
@@ -34,11 +38,15 @@ export async function openNetworkDb(config: Config, log: Logger): Promise<Databa
 export async function startNetwork(ctx: ServiceContext<NetworkSections>): Promise<RunningService> {
   const { config, transport } = ctx
   const log = ctx.log.child({ service: 'network' })
+  const drivers = loadMechanismDrivers(config.network.ml2.mechanismDrivers)
   const database = await openNetworkDb(config, log)
   const deps: NetworkDeps = {
     db: database.db, config: config.network, log, transport, host: config.host,
     policy: createEnforcer(networkPolicies),
+    binder: createPortBinder({ drivers, agentDownTimeSec: config.network.agentDownTimeSec, log }),
+    notifier: createAgentNotifier(transport, log),
   }
+  const rpc = await serveNetworkPluginRpc(deps, drivers)
   const auth = createAuthMiddleware({ identity: createIdentityClient(authUrlFor(config)) })
   const server = await createNetworkApi(deps, auth).listen(config.network.port, config.bindHost)
   const url = `http://${publicHostOf(config)}:${server.port}`
@@ -46,6 +54,7 @@ export async function startNetwork(ctx: ServiceContext<NetworkSections>): Promis
   return {
     url,
     async stop() {
+      await rpc.stop()
       await server.close()
       await database.close()
     },

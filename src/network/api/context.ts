@@ -11,6 +11,8 @@ import { callerOf, policyCredentials, type AuthCtx } from '../../identity/auth-m
 import type { NetworkConfig } from '../config.ts'
 import type { NetworkDb } from '../db/schema.ts'
 import { NeutronError, policyForbidden } from '../errors.ts'
+import type { PortBinder } from '../ml2/binding.ts'
+import type { AgentNotifier } from '../rpc/notifier.ts'
 
 export type NetworkDeps = {
   db: Kysely<NetworkDb>
@@ -20,6 +22,10 @@ export type NetworkDeps = {
   transport: Transport
   /** This host's name, for agents and bindings. */
   host: string
+  /** ML2 port binding with the configured mechanism drivers. */
+  binder: PortBinder
+  /** Server → agent notifications; call after the transaction commits. */
+  notifier: AgentNotifier
 }
 
 export type NetworkRequest = ApiRequest<AuthCtx>

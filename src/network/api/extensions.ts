@@ -53,4 +53,6 @@ export const extensions: Extension[] = [
   { alias: 'port-security-groups-filtering', name: 'Port filtering on security groups', description: 'Provides security groups filtering when listing ports' },
   { alias: 'tag-ports-during-bulk-creation', name: 'Tag Ports During Bulk Creation', description: 'Allow to tag ports during bulk creation' },
   { alias: 'network-ip-availability', name: 'Network IP Availability', description: 'Provides IP availability data for each network and subnet.' },
+  // Agents (src/network/api/handlers/agents.ts; registered by report_state over src/network/rpc/).
+  { alias: 'agent', name: 'agent', description: 'The agent management extension.' },
 ]

@@ -15,6 +15,10 @@ import { createInProcessTransport } from '../common/rpc/in-process.ts'
 import type { RunningService } from '../common/service.ts'
 import { runDoctor, ensureHostPackages } from '../common/host/doctor.ts'
 import { identityUrl, openIdentityDb, rotateFernetKeys, runIdentityBootstrap } from '../identity/services.ts'
+import { authUrlFor } from '../identity/auth-middleware.ts'
+import { createIdentityClient } from '../identity/client.ts'
+import { imageUrl } from '../image/services.ts'
+import { registerTinyGuest, TINY_GUEST_IMAGE } from '../image/tiny-guest-image.ts'
 import { writeCloudsYaml, type CloudAccount } from './clouds-yaml.ts'
 import { catalogEntries, configSections, services, type NubisConfig } from './services.ts'
 
@@ -73,12 +77,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function bootstrapAndWriteClouds(config: NubisConfig, log: Logger): Promise<string> {
+async function bootstrapAndWriteClouds(config: NubisConfig, log: Logger): Promise<{ path: string; admin: CloudAccount }> {
   const result = await runIdentityBootstrap(config, catalogEntries(config), log)
   const previous = readCloudsPasswords(join(config.dataDir, 'clouds.yaml'))
   const admin: CloudAccount = { ...result.admin, password: result.admin.password ?? previous.nubis }
   const demo: CloudAccount = { ...result.demo, password: result.demo.password ?? previous['nubis-demo'] }
-  return writeCloudsYaml(config.dataDir, `${identityUrl(config)}/v3`, config.region, admin, demo)
+  return { path: writeCloudsYaml(config.dataDir, `${identityUrl(config)}/v3`, config.region, admin, demo), admin }
+}
+
+/** The public test image every new cloud gets; a failure is reported and the cloud stays up. */
+async function registerFirstImage(config: NubisConfig, log: Logger, admin: CloudAccount): Promise<void> {
+  if (!config.image.registerTinyGuest) return
+  try {
+    const identity = createIdentityClient(authUrlFor(config))
+    await registerTinyGuest({
+      config, log, imageUrl: imageUrl(config),
+      adminToken: async () => (await identity.login({ user: admin.user, password: admin.password ?? '', project: admin.project })).token,
+    })
+  } catch (err) {
+    log.warn(`could not register the ${TINY_GUEST_IMAGE} image; the cloud runs without it`, { reason: (err as Error).message })
+  }
 }
 
 function readCloudsPasswords(path: string): Record<string, string | undefined> {
@@ -90,13 +108,14 @@ function readCloudsPasswords(path: string): Record<string, string | undefined> {
 async function up(config: NubisConfig, log: Logger): Promise<number> {
   const started = performance.now()
   if (config.installPackages) await ensureHostPackages({ log, packages: [] })
-  const clouds = await bootstrapAndWriteClouds(config, log)
-  const code = await runServices(config, log, Object.keys(services), () => {
+  const { path: clouds, admin } = await bootstrapAndWriteClouds(config, log)
+  const code = await runServices(config, log, Object.keys(services), async (urls) => {
+    await registerFirstImage(config, log, admin)
     const secs = ((performance.now() - started) / 1000).toFixed(2)
     process.stdout.write([
       '',
       `Nubis is up (${secs} s). State lives in ${config.dataDir}.`,
-      `  Identity: ${identityUrl(config)}/v3`,
+      ...urls.map(([name, url]) => `  ${(name + ':').padEnd(10)}${url}`),
       `  Try:      OS_CLIENT_CONFIG_FILE=${clouds} openstack --os-cloud nubis token issue`,
       `            (cloud "nubis" is the admin, "nubis-demo" a member of project demo)`,
       '  Stop with Ctrl-C.',
@@ -116,7 +135,7 @@ async function run(config: NubisConfig, log: Logger, names: string[]): Promise<n
 }
 
 /** Starts the services, then waits for SIGINT/SIGTERM and stops them in reverse order. */
-async function runServices(config: NubisConfig, log: Logger, names: string[], onReady: () => void): Promise<number> {
+async function runServices(config: NubisConfig, log: Logger, names: string[], onReady: (urls: [string, string][]) => void | Promise<void>): Promise<number> {
   const transport = createInProcessTransport()
   const running: RunningService[] = []
   const stopAll = async () => {
@@ -129,7 +148,7 @@ async function runServices(config: NubisConfig, log: Logger, names: string[], on
     await stopAll()
     throw err
   }
-  onReady()
+  await onReady(names.flatMap((n, i) => (running[i]?.url ? [[n, running[i].url!] as [string, string]] : [])))
   await new Promise<void>((resolve) => {
     const done = (signal: string) => {
       log.info(`received ${signal}; shutting down`)

@@ -26,6 +26,8 @@ export type ImageConfig = {
   imagePropertyQuota: number
   imageTagQuota: number
   requireImageFormatMatch: boolean
+  /** `nubis up` builds and registers the public nubis-tiny test image on first start. */
+  registerTinyGuest: boolean
   quotas: ImageQuotas
 }
 
@@ -38,6 +40,10 @@ export const imageConfigSchema: JsonSchema = {
   additionalProperties: false,
   properties: {
     port: int(9292, 'Port of the Image API (Glance uses 9292).'),
+    registerTinyGuest: {
+      type: 'boolean', default: true,
+      description: 'On first start, `nubis up` builds the nubis-tiny test guest and registers it as a public image.',
+    },
     storeDir: { type: 'string', default: '', description: 'Directory of the file store (empty: <dataDir>/images).' },
     stagingDir: {
       type: 'string', default: '',

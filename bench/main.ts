@@ -1,6 +1,7 @@
 /** `npm run bench <name>`: runs one benchmark and prints its report. */
 const benches: Record<string, () => Promise<void>> = {
   identity: async () => (await import('./identity.ts')).benchIdentity(),
+  network: async () => (await import('./network.ts')).benchNetwork(),
 }
 
 const name = process.argv[2]

@@ -164,12 +164,22 @@ export function createEnforcer(
   const resolve = (name: string) => parsed.get(name)
   const forbidden = options.forbidden ?? ((action: string) => new PolicyForbiddenError(action))
 
+  // Credentials are treated as immutable once checked: one caller's dict is built once, not per check
+  // (a list response checks several field rules for every item).
+  const dicts = new WeakMap<PolicyCredentials, { scope: ScopeType; dict: CredentialDict }>()
+  const prepared = (creds: PolicyCredentials) => {
+    let p = dicts.get(creds)
+    if (!p) dicts.set(creds, p = { scope: tokenScope(creds), dict: buildCredentialDict(creds) })
+    return p
+  }
+
   const authorize = (action: string, target: Record<string, unknown>, creds: PolicyCredentials): boolean => {
     const ast = parsed.get(action)
     if (ast === undefined) return false
+    const { scope, dict } = prepared(creds)
     const scopeTypes = effective.get(action)?.scopeTypes
-    if (scopeTypes && scopeTypes.length > 0 && !scopeTypes.includes(tokenScope(creds))) return false
-    return evaluateRule(ast, target, buildCredentialDict(creds), resolve, new Set([action]))
+    if (scopeTypes && scopeTypes.length > 0 && !scopeTypes.includes(scope)) return false
+    return evaluateRule(ast, target, dict, resolve, new Set([action]))
   }
 
   return {

@@ -30,7 +30,15 @@ export type NetworkDeps = {
 
 export type NetworkRequest = ApiRequest<AuthCtx>
 
-export const credsOf = (req: NetworkRequest): PolicyCredentials => policyCredentials(callerOf(req))
+const credsByCaller = new WeakMap<object, PolicyCredentials>()
+
+/** The caller's policy credentials, built once per validated token (the middleware caches callers). */
+export function credsOf(req: NetworkRequest): PolicyCredentials {
+  const caller = callerOf(req)
+  let creds = credsByCaller.get(caller)
+  if (!creds) credsByCaller.set(caller, creds = policyCredentials(caller))
+  return creds
+}
 
 /** True for cloud admins (Neutron's `context_is_admin`). */
 export function isAdmin(deps: NetworkDeps, req: NetworkRequest): boolean {

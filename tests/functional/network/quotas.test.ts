@@ -48,6 +48,7 @@ describe('reading quotas', () => {
     const details = (await demo.get(`/v2.0/quotas/${demoProject}/details`)).body.quota
     assert.deepEqual(Object.keys(details).sort(), Object.keys(DEFAULTS).sort())
     assert.deepEqual(details.network, { limit: 100, used: 1, reserved: 0 })
+    assert.deepEqual((await demo.get(`/v2.0/quotas/${demoProject}/details.json`)).body.quota, details, "tempest's client adds .json")
   })
 
   test('POST is not supported', async () => {

@@ -37,6 +37,9 @@ function parseUpdate(body: unknown): { limits: Partial<Record<QuotaResource, num
   return { limits, force: force === true }
 }
 
+/** The project id of the path; Neutron also accepts a `.json` format suffix (tempest's quotas client sends one). */
+const projectParam = (req: NetworkRequest) => req.params.project_id.replace(/\.json$/, '')
+
 export function quotasRoutes(deps: NetworkDeps): Route[] {
   const { db, config } = deps
 
@@ -64,18 +67,18 @@ export function quotasRoutes(deps: NetworkDeps): Route[] {
     }),
 
     route('GET', '/v2.0/quotas/:project_id', async (req: NetworkRequest) => {
-      const id = req.params.project_id
+      const id = projectParam(req)
       if (id === 'project' || id === 'tenant') return { status: 200, body: { [id]: { [`${id}_id`]: projectOf(req) } } }
       mayRead(req, id)
       return { status: 200, body: { quota: await projectQuotas(config, db, id) } }
     }),
 
-    route('GET', '/v2.0/quotas/:project_id/default', (req: NetworkRequest) => {
+    ...['default', 'default.json'].map((leaf) => route('GET', `/v2.0/quotas/:project_id/${leaf}`, (req: NetworkRequest) => {
       mayRead(req, req.params.project_id)
       return { status: 200, body: { quota: defaultQuotas(config) } }
-    }),
+    })),
 
-    route('GET', '/v2.0/quotas/:project_id/details', async (req: NetworkRequest) => {
+    ...['details', 'details.json'].map((leaf) => route('GET', `/v2.0/quotas/:project_id/${leaf}`, async (req: NetworkRequest) => {
       const id = req.params.project_id
       if (id !== projectOf(req) && !isAdmin(deps, req)) {
         throw new NeutronError(403, 'AdminRequired', 'User does not have admin privileges: Only admin is authorized to access quotas for another project.')
@@ -84,11 +87,11 @@ export function quotasRoutes(deps: NetworkDeps): Route[] {
       const quota: Record<string, { limit: number; used: number; reserved: number }> = {}
       for (const r of quotaResourceNames) quota[r] = { limit: limits[r], used: await quotaUsage(db, id, r), reserved: 0 }
       return { status: 200, body: { quota } }
-    }),
+    })),
 
     route('PUT', '/v2.0/quotas/:project_id', async (req: NetworkRequest) => {
       requirePolicy(deps, req, 'update_quota')
-      const id = req.params.project_id
+      const id = projectParam(req)
       const { limits, force } = parseUpdate(req.body)
       await db.transaction().execute(async (trx) => {
         if (!force) {
@@ -111,7 +114,7 @@ export function quotasRoutes(deps: NetworkDeps): Route[] {
 
     route('DELETE', '/v2.0/quotas/:project_id', async (req: NetworkRequest) => {
       requirePolicy(deps, req, 'delete_quota')
-      const id = req.params.project_id
+      const id = projectParam(req)
       const deleted = await db.deleteFrom('network_quotas').where('project_id', '=', id).executeTakeFirst()
       if (!Number(deleted.numDeletedRows)) throw new NeutronError(404, 'TenantQuotaNotFound', `Quota for project ${id} could not be found.`)
       return { status: 204 }

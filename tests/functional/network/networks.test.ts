@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { startTestCloud, type TestCloud } from '../../support/cloud.ts'
 import { ApiClient } from '../../support/client.ts'
+import { scratchDatabase, type Engine } from '../../support/databases.ts'
 
 let cloud: TestCloud
 let admin: ApiClient
@@ -413,3 +414,38 @@ describe('project network pool', () => {
     }
   })
 })
+
+for (const engine of ['postgres', 'mysql'] as Engine[]) {
+  describe(`networks on ${engine}`, () => {
+    test('segments, conflicts, concurrent creates in a tiny pool, quota and delete', async (t) => {
+      const scratch = await scratchDatabase(engine)
+      if ('skip' in scratch) return t.skip(scratch.skip)
+      const c = await startTestCloud({
+        databaseUrl: scratch.url, services: ['network'],
+        config: { network: { ml2: { tenantNetworkTypes: ['vxlan'], vniRanges: ['1:12'] } } },
+      })
+      try {
+        const member = c.service('network', await c.demo())
+        const boss = c.service('network', await c.admin())
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => member.post('/v2.0/networks', { network: { name: `p${i}` } })))
+        assert.deepEqual(results.map((r) => r.status), Array(12).fill(201), JSON.stringify(results.find((r) => r.status !== 201)?.body))
+        const vnis = (await boss.get('/v2.0/networks')).body.networks.map((n: any) => n['provider:segmentation_id'])
+        assert.deepEqual([...vnis].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i + 1))
+        assert.equal((await member.post('/v2.0/networks', { network: { name: 'full' } })).status, 503)
+        const vlan = { 'provider:network_type': 'vlan', 'provider:physical_network': 'physnet1', 'provider:segmentation_id': 1042 }
+        const both = await Promise.all([boss.post('/v2.0/networks', { network: { name: 'v1', ...vlan } }), boss.post('/v2.0/networks', { network: { name: 'v2', ...vlan } })])
+        assert.deepEqual(both.map((r) => r.status).sort(), [201, 409])
+        await boss.put('/v2.0/networks/' + results[0].body.network.id + '/tags', { tags: ['t'] })
+        assert.equal((await member.delete(`/v2.0/networks/${results[0].body.network.id}`)).status, 204)
+        assert.equal((await member.post('/v2.0/networks', { network: { name: 'reused' } })).status, 201)
+        const project = (await c.demo()).tokenBody.token.project.id
+        await boss.put(`/v2.0/quotas/${project}`, { quota: { network: 12, port: 5 } })
+        assert.equal((await member.post('/v2.0/networks', { network: { name: 'over' } })).body.NeutronError.type, 'OverQuota')
+        assert.equal((await boss.get(`/v2.0/quotas/${project}/details`)).body.quota.network.used, 12)
+      } finally {
+        await c.stop()
+        await scratch.drop()
+      }
+    })
+  })
+}

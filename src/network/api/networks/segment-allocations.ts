@@ -38,13 +38,19 @@ export function dbSegmentAllocations(trx: Transaction<NetworkDb>, networkId: str
   }
 }
 
-/** Runs `work` (one whole transaction) again when it lost a segment allocation race, a few times. */
-export async function retryingSegmentRaces<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+/** A deadlock or serialization failure the database resolved by aborting this transaction (PostgreSQL, MariaDB). */
+function isTransientConflict(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number }
+  return e?.code === '40001' || e?.code === '40P01' || e?.errno === 1213 || e?.errno === 1205
+}
+
+/** Runs `work` (one whole transaction) again when it lost a segment allocation race or a deadlock, a few times. */
+export async function retryingSegmentRaces<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await work()
     } catch (err) {
-      if (!(err instanceof SegmentAllocationRace) || i >= attempts) throw err
+      if (!(err instanceof SegmentAllocationRace || isTransientConflict(err)) || i >= attempts) throw err
     }
   }
 }

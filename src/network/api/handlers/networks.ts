@@ -1,4 +1,7 @@
-/** `/v2.0/networks`: list, show, create (one or bulk), update, delete. The work is in ../networks/. */
+/**
+ * `/v2.0/networks`: list, show, create (one or bulk), update, delete. The work is in ../networks/;
+ * agents hear of updates and deletes once they are committed.
+ */
 import { route, type Route } from '../../../common/http/types.ts'
 import { badRequest } from '../../errors.ts'
 import type { NetworkDeps, NetworkRequest } from '../context.ts'
@@ -49,11 +52,13 @@ export function networksRoutes(deps: NetworkDeps): Route[] {
     route('PUT', '/v2.0/networks/:network_id', async (req: NetworkRequest) => {
       const id = req.params.network_id
       await updateNetwork(deps, req, id, unwrap(req.body, 'network'))
+      deps.notifier.networkUpdated(id)
       return showResponse(req, 'network', (await shown(req, [id]))[0])
     }),
 
     route('DELETE', '/v2.0/networks/:network_id', async (req: NetworkRequest) => {
       await deleteNetwork(deps, req, req.params.network_id)
+      deps.notifier.networkDeleted(req.params.network_id)
       return { status: 204 }
     }),
   ]

@@ -15,12 +15,12 @@ import { inSubnetScope, renderSubnet, subnetTarget, subnetVisible, visibleSubnet
 
 const FILTERS = [
   'id', 'name', 'ip_version', 'network_id', 'subnetpool_id', 'cidr', 'gateway_ip', 'tenant_id', 'project_id', 'enable_dhcp',
-  'ipv6_ra_mode', 'ipv6_address_mode', 'description', 'segment_id', 'router:external', 'revision_number', 'created_at', 'updated_at',
+  'ipv6_ra_mode', 'ipv6_address_mode', 'description', 'segment_id', 'revision_number', 'created_at', 'updated_at',
 ] as const
 
 export function subnetsRoutes(deps: NetworkDeps): Route[] {
   const show = (req: NetworkRequest, s: SubnetRow, n: NetworkRow | undefined, tags: string[]) => {
-    const rendered = renderSubnet(s, n, tags)
+    const rendered = renderSubnet(s, tags)
     return visibleFields(deps, req, 'subnet', rendered, subnetTarget(rendered, n))
   }
 
@@ -35,7 +35,7 @@ export function subnetsRoutes(deps: NetworkDeps): Route[] {
     const tags = await tagsOf(deps.db, 'subnets', scoped.map((s) => s.id))
     const items = scoped.flatMap((s) => {
       const n = byId.get(s.network_id)
-      const rendered = renderSubnet(s, n, tags.get(s.id) ?? [])
+      const rendered = renderSubnet(s, tags.get(s.id) ?? [])
       return subnetVisible(deps, req, s, n, rendered) ? [{ ...visibleFields(deps, req, 'subnet', rendered, subnetTarget(rendered, n)) }] : []
     })
     const shared = new Map(scoped.map((s) => [s.id, !!byId.get(s.network_id)?.shared]))

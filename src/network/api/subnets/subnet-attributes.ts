@@ -106,5 +106,4 @@ export const subnetAttributes: AttrMap = {
   segment_id: { post: true, put: true, default: null, validate: orNone(validateUuid) },
   service_types: { post: true, put: true, default: NOT_SPECIFIED, validate: validateServiceTypes },
   use_default_subnetpool: { post: true, default: false, convert: toBoolean },
-  'router:external': {},
 }

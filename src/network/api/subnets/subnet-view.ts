@@ -1,8 +1,9 @@
 /**
  * @module Subnets as the API shows them, and who sees them: Neutron's subnet query shows a
- * project its own subnets and those of networks shared with it or external (the
- * subnet-external-network extension: the subnet query honours access_as_external too);
- * get_subnet then decides on the subnet itself.
+ * project its own subnets and those of networks shared with it, not those of external networks
+ * (shared "as external" only; the subnet-external-network extension of Neutron 2024.1, which
+ * changes that, is not served: tempest 33 checks the older behaviour); get_subnet then decides on
+ * the subnet itself.
  */
 import type { Kysely, Transaction } from 'kysely'
 import type { NetworkDb, NetworkRow, SubnetRow } from '../../db/schema.ts'
@@ -14,7 +15,7 @@ type Db = Kysely<NetworkDb> | Transaction<NetworkDb>
 
 export type SubnetWithNetwork = { subnet: SubnetRow; network: NetworkRow }
 
-export function renderSubnet(s: SubnetRow, network: NetworkRow | undefined, tags: string[]): Record<string, unknown> {
+export function renderSubnet(s: SubnetRow, tags: string[]): Record<string, unknown> {
   return {
     id: s.id,
     name: s.name,
@@ -33,7 +34,6 @@ export function renderSubnet(s: SubnetRow, network: NetworkRow | undefined, tags
     dns_nameservers: JSON.parse(s.dns_nameservers),
     service_types: JSON.parse(s.service_types),
     segment_id: s.segment_id,
-    'router:external': !!network?.external,
     ...renderStandard(s, tags),
   }
 }
@@ -49,11 +49,11 @@ export function subnetTarget(rendered: Record<string, unknown>, network: Network
   }
 }
 
-/** The subnet query's own scope: admins see all, others their own subnets and those of shared and external networks. */
+/** The subnet query's own scope: admins see all, others their own subnets and those of shared networks. */
 export function inSubnetScope(deps: NetworkDeps, req: NetworkRequest, s: SubnetRow, n: NetworkRow | undefined): boolean {
   if (isAdmin(deps, req)) return true
   const project = req.ctx.auth?.projectId
-  return s.project_id === project || !!n?.shared || !!n?.external
+  return s.project_id === project || !!n?.shared
 }
 
 export function subnetVisible(deps: NetworkDeps, req: NetworkRequest, s: SubnetRow, n: NetworkRow | undefined, rendered: Record<string, unknown>): boolean {
@@ -68,7 +68,7 @@ export async function visibleSubnet(deps: NetworkDeps, req: NetworkRequest, db: 
   if (!subnet || !network) throw notFound('subnet', id)
   const tags = (await db.selectFrom('resource_tags').select('tag').where('resource_type', '=', 'subnets').where('resource_id', '=', id).execute())
     .map((r) => r.tag).sort()
-  const rendered = renderSubnet(subnet, network, tags)
+  const rendered = renderSubnet(subnet, tags)
   if (!subnetVisible(deps, req, subnet, network, rendered)) throw notFound('subnet', id)
   return { subnet, network, rendered }
 }

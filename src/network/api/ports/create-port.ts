@@ -61,6 +61,10 @@ const MAC_RETRIES = 16
  * (NetworkNotFound, MacAddressInUse, InvalidIpForSubnet, IpAddressAlreadyAllocated,
  * IpAddressGenerationFailure, SecurityGroupNotFound…). Nothing is committed here: the caller's
  * transaction decides, so a failure part-way leaves nothing behind once it rolls back.
+ * Policy, network visibility and quota are the caller's business (the ports API checks them;
+ * router and floating IP code creates its service ports without them, as Neutron's l3 code does).
+ * network:* owners get no security groups; other ports get the requested groups or, with port
+ * security on, the project's default group (created if missing). With hostId the port is bound.
  */
 export async function createPort(deps: NetworkDeps, trx: Transaction<NetworkDb>, spec: PortSpec): Promise<CreatedPort> {
   const network = await trx.selectFrom('networks').selectAll().where('id', '=', spec.networkId).executeTakeFirst()

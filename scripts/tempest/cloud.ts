@@ -46,6 +46,9 @@ export async function startCloud(o: { repoRoot: string; dataDir: string; logFile
     NUBIS_INSTALL_PACKAGES: 'false',
     NUBIS_BIND_HOST: '127.0.0.1',
     NUBIS_IDENTITY__PORT: String(port),
+    // Every other API on a free port too, so a cloud already running on the usual ports is no obstacle.
+    NUBIS_IMAGE__PORT: String(await freePort()),
+    NUBIS_NETWORK__PORT: String(await freePort()),
     NUBIS_IDENTITY__BOOTSTRAP__ADMIN_PASSWORD: adminPassword,
     NUBIS_IDENTITY__SECURITY_COMPLIANCE__LOCKOUT_FAILURE_ATTEMPTS: String(SECURITY_COMPLIANCE.lockoutFailureAttempts),
     NUBIS_IDENTITY__SECURITY_COMPLIANCE__LOCKOUT_DURATION_SEC: String(SECURITY_COMPLIANCE.lockoutDurationSec),

@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<void>> = {
   identity: async () => (await import('./identity.ts')).benchIdentity(),
   network: async () => (await import('./network.ts')).benchNetwork(),
+  image: async () => (await import('./image.ts')).benchImage(),
 }
 
 const name = process.argv[2]

@@ -108,8 +108,3 @@ export async function loadImage(
   const [image] = await loadImages(deps.db, [row], () => member)
   return image
 }
-
-/** Re-reads an image after a change, as the caller sees it. */
-export async function reloadImage(deps: ImageDeps, viewer: Viewer, id: string): Promise<Image> {
-  return loadImage(deps, viewer, id)
-}

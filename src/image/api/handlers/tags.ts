@@ -1,4 +1,5 @@
 /** /v2/images/{id}/tags/{tag} (glance/api/v2/image_tags.py): add is idempotent, removing a missing tag is 404. */
+import { isUniqueViolation } from '../../../common/db/unique-violation.ts'
 import { NotFound } from '../../../common/errors.ts'
 import { route, type Route } from '../../../common/http/types.ts'
 import { touchImage } from '../../db/image-repo.ts'
@@ -18,10 +19,14 @@ export function tagsRoutes(deps: ImageDeps, schemas: ImageSchemas): Route[] {
     enforceOnImage(deps, viewer, 'modify_image', image)
     if (!image.tags.includes(tag)) {
       checkTagQuota(deps, [...image.tags, tag])
-      await db.transaction().execute(async (trx) => {
-        await trx.insertInto('image_tags').values({ image_id: image.row.id, value: tag }).execute()
-        await touchImage(trx, image.row.id)
-      })
+      try {
+        await db.transaction().execute(async (trx) => {
+          await trx.insertInto('image_tags').values({ image_id: image.row.id, value: tag }).execute()
+          await touchImage(trx, image.row.id)
+        })
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err // a concurrent request added the same tag: fine
+      }
     }
     return { status: 204 }
   }

@@ -345,6 +345,19 @@ describe('networks with subnets and ports', () => {
     assert.equal((await demo.get(`/v2.0/ports/${dhcp.id}`)).status, 404)
   })
 
+  test('deleting an external network takes its unassociated floating IPs, their ports and its subnet', async () => {
+    const net = await create(admin, { name: 'ext-fips', 'router:external': true })
+    const sub = (await admin.post('/v2.0/subnets', { subnet: { network_id: net.id, cidr: '172.31.0.0/24', ip_version: 4, enable_dhcp: false } })).body.subnet
+    const fip = await admin.post('/v2.0/floatingips', { floatingip: { floating_network_id: net.id } })
+    assert.equal(fip.status, 201, JSON.stringify(fip.body))
+    const fipPorts = (await admin.get(`/v2.0/ports?network_id=${net.id}&device_owner=network:floatingip`)).body.ports
+    assert.equal(fipPorts.length, 1)
+    assert.equal((await admin.delete(`/v2.0/networks/${net.id}`)).status, 204)
+    assert.equal((await admin.get(`/v2.0/floatingips/${fip.body.floatingip.id}`)).status, 404)
+    assert.equal((await admin.get(`/v2.0/subnets/${sub.id}`)).status, 404)
+    assert.equal((await admin.get(`/v2.0/ports/${fipPorts[0].id}`)).status, 404)
+  })
+
   test('sharing cannot be turned off while another project has ports on the network', async () => {
     const net = await create(admin, { name: 'shared-used', shared: true })
     await subnet(admin, net.id, '10.20.0.0/24')

@@ -127,12 +127,12 @@ describe('creating ports', () => {
     assert.equal(ok.status, 201)
     assert.deepEqual(ok.body.ports.map((p: any) => p.name), ['a', 'b'])
     const bad = await demo.post('/v2.0/ports', { ports: [
-      { network_id: net.id, name: 'c', fixed_ips: [{ subnet_id: sub.id, ip_address: '10.24.0.50' }] },
-      { network_id: net.id, name: 'd', fixed_ips: [{ subnet_id: sub.id, ip_address: '10.24.0.50' }] },
+      { network_id: net.id, name: 'c', fixed_ips: [{ subnet_id: sub.id, ip_address: '10.24.0.250' }] },
+      { network_id: net.id, name: 'd', fixed_ips: [{ subnet_id: sub.id, ip_address: '10.24.0.250' }] },
     ] })
     error(bad, 409, 'IpAddressAlreadyAllocated')
     assert.equal(await portCount(demo, net.id), 2)
-    assert.deepEqual((await port(demo, { network_id: net.id, fixed_ips: [{ ip_address: '10.24.0.50' }] })).fixed_ips[0].ip_address, '10.24.0.50')
+    assert.deepEqual((await port(demo, { network_id: net.id, fixed_ips: [{ ip_address: '10.24.0.250' }] })).fixed_ips[0].ip_address, '10.24.0.250')
   })
 
   test('request shape and policy: unknown attributes, missing network, admin-only attributes', async () => {

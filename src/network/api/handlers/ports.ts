@@ -131,6 +131,7 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
     })
     const details = new Map((await portDetails(deps.db, await deps.db.selectFrom('ports').selectAll()
       .where('id', 'in', created.map((c) => c.id)).execute())).map((d) => [d.row.id, d]))
+    for (const d of details.values()) notifyPort(d.row, d.securityGroups)
     const out = created.map((c) => rendered(req, details.get(c.id)!, c.network))
     return bulk ? { status: 201, body: { ports: out } } : showResponse(req, 'port', out[0]!, 201)
   }
@@ -138,7 +139,7 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
   async function update(req: NetworkRequest) {
     const { items } = prepareRequestBody(deps, req, { resource: 'port', attrs: portAttributes, isCreate: false })
     const body = items[0]!
-    const network = await inTransaction(deps.db, async (trx) => {
+    const { network, before } = await inTransaction(deps.db, async (trx) => {
       const { detail, network } = await visiblePort(req, trx, req.params.port_id!)
       const target = { ...portTarget({ ...renderPort(detail), ...body }, network), attributes_to_update: Object.keys(body) }
       enforce(deps, req, 'update_port', target)
@@ -150,21 +151,31 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
         await checkRouterDevice(req, trx, owner, (body.device_id ?? detail.row.device_id) as string, detail.row.project_id)
       }
       await updatePort(deps, trx, detail, body, isAdmin(deps, req))
-      return network
+      return { network, before: detail }
     })
-    const detail = await portDetail(deps.db, req.params.port_id!)
-    return showResponse(req, 'port', rendered(req, detail!, network))
+    const detail = (await portDetail(deps.db, req.params.port_id!))!
+    notifyPort(detail.row, [...before.securityGroups, ...detail.securityGroups])
+    return showResponse(req, 'port', rendered(req, detail, network))
   }
 
   async function remove(req: NetworkRequest) {
-    await inTransaction(deps.db, async (trx) => {
+    const gone = await inTransaction(deps.db, async (trx) => {
       const { detail, network } = await visiblePort(req, trx, req.params.port_id!)
       enforce(deps, req, 'delete_port', portTarget(renderPort(detail), network))
       checkRevision(req, detail.row.revision_number)
       await preventL3PortDeletion(trx, detail.row)
       await deletePort(deps, trx, detail.row.id)
+      return detail
     })
+    deps.notifier.portDeleted(gone.row)
+    deps.notifier.securityGroupMembersUpdated(gone.securityGroups)
     return { status: 204 }
+  }
+
+  /** After commit: agents hear about the port, and groups it is in about their membership. */
+  function notifyPort(port: PortRow, groups: string[]) {
+    deps.notifier.portUpdated(port)
+    deps.notifier.securityGroupMembersUpdated(groups)
   }
 
   return [

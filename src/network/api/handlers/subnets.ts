@@ -66,6 +66,7 @@ export function subnetsRoutes(deps: NetworkDeps): Route[] {
       }
       return out
     })
+    for (const id of new Set(created.map((c) => c.network.id))) deps.notifier.networkUpdated(id)
     const rendered = created.map((c) => show(req, c.row, c.network, c.tags))
     return bulk ? { status: 201, body: { subnets: rendered } } : showResponse(req, 'subnet', rendered[0]!, 201)
   }
@@ -82,16 +83,19 @@ export function subnetsRoutes(deps: NetworkDeps): Route[] {
       const row = await updateSubnet(trx, subnet, body)
       return { row, network, tags: rendered.tags as string[] }
     })
+    deps.notifier.networkUpdated(result.network.id)
     return showResponse(req, 'subnet', show(req, result.row, result.network, result.tags))
   }
 
   async function remove(req: NetworkRequest) {
-    await inTransaction(deps.db, async (trx) => {
+    const networkId = await inTransaction(deps.db, async (trx) => {
       const { subnet, network, rendered } = await visibleSubnet(deps, req, trx, req.params.subnet_id!)
       enforce(deps, req, 'delete_subnet', subnetTarget(rendered, network))
       checkRevision(req, subnet.revision_number)
       await deleteSubnet(trx, subnet)
+      return network.id
     })
+    deps.notifier.networkUpdated(networkId)
     return { status: 204 }
   }
 

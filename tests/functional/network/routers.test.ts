@@ -207,8 +207,12 @@ describe('router CRUD and the external gateway', () => {
   test('availability_zone_hints must name router zones; list filters, fields, tags and If-Match work', async () => {
     const bad = await demo.post('/v2.0/routers', { router: { availability_zone_hints: ['mars'] } })
     assert.deepEqual(errorOf(bad), { type: 'AvailabilityZoneNotFound', message: 'AvailabilityZone mars could not be found.' })
-    const r = await newRouter(demo, { name: 'tagged', availability_zone_hints: ['nova'], tags: ['blue', 'red'], description: 'd' })
-    assert.deepEqual(r.availability_zone_hints, ['nova'])
+    const tagsOnPost = await demo.post('/v2.0/routers', { router: { tags: ['blue'] } })
+    assert.deepEqual(errorOf(tagsOnPost), { type: 'HTTPBadRequest', message: "Attribute 'tags' not allowed in POST" })
+    const created_ = await newRouter(demo, { name: 'tagged', availability_zone_hints: ['nova'], description: 'd' })
+    assert.deepEqual(created_.availability_zone_hints, ['nova'])
+    assert.equal((await demo.put(`/v2.0/routers/${created_.id}/tags`, { tags: ['red', 'blue'] })).status, 200)
+    const r = (await demo.get(`/v2.0/routers/${created_.id}`)).body.router
     assert.deepEqual(r.tags, ['blue', 'red'])
     const listed = await demo.get('/v2.0/routers?name=tagged&fields=id&fields=description&tags=blue')
     assert.deepEqual(listed.body.routers, [{ id: r.id, description: 'd' }])

@@ -12,7 +12,6 @@ import { checkQuota } from '../quotas/quota.ts'
 import { newStandardAttrs } from '../standard-attrs.ts'
 import { updateGateway } from './gateway.ts'
 import { enforceGatewayKeys, gatewayOf, ROUTER_ATTRS } from './router-body.ts'
-import { ROUTER_TAG_TYPE } from './router-view.ts'
 
 /** Creates the router the request body describes; returns its id. */
 export async function createRouter(deps: NetworkDeps, req: NetworkRequest): Promise<string> {
@@ -32,8 +31,6 @@ export async function createRouter(deps: NetworkDeps, req: NetworkRequest): Prom
       availability_zone_hints: JSON.stringify(hints), ...newStandardAttrs(body.description as string),
     }
     await trx.insertInto('routers').values(row).execute()
-    const tags = body.tags as string[] | undefined
-    if (tags?.length) await trx.insertInto('resource_tags').values(tags.map((tag) => ({ resource_type: ROUTER_TAG_TYPE, resource_id: id, tag }))).execute()
     const gateway = gatewayOf(body)
     if (gateway) {
       const set = await updateGateway(deps, req, trx, row, gateway)

@@ -73,8 +73,6 @@ export async function createFloatingIp(deps: NetworkDeps, req: NetworkRequest): 
       ...newStandardAttrs(body.description as string),
     }
     if (!await insertUnlessTaken(trx, () => trx.insertInto('floating_ips').values(row).execute())) throw alreadyAssociated(state, assoc)
-    const tags = body.tags as string[] | undefined
-    if (tags?.length) await trx.insertInto('resource_tags').values(tags.map((tag) => ({ resource_type: FLOATING_IP_TAG_TYPE, resource_id: id, tag }))).execute()
   })
   return id
 }

@@ -11,6 +11,7 @@ import type { CatalogEndpoint, RunningService, ServiceContext } from '../common/
 import { authUrlFor, createAuthMiddleware } from '../identity/auth-middleware.ts'
 import { createIdentityClient } from '../identity/client.ts'
 import { createNetworkApi } from './api/app.ts'
+import { typeDriversOf } from './api/networks/type-drivers.ts'
 import type { NetworkDeps } from './api/context.ts'
 import type { NetworkConfig } from './config.ts'
 import { networkMigrations } from './db/migrations.ts'
@@ -40,6 +41,7 @@ export async function startNetwork(ctx: ServiceContext<NetworkSections>): Promis
   const log = ctx.log.child({ service: 'network' })
   const drivers = loadMechanismDrivers(config.network.ml2.mechanismDrivers)
   const database = await openNetworkDb(config, log)
+  typeDriversOf(config.network) // bad ML2 ranges are a start-up error, not a 500 on the first request
   const deps: NetworkDeps = {
     db: database.db, config: config.network, log, transport, host: config.host,
     policy: createEnforcer(networkPolicies),

@@ -54,4 +54,6 @@ export const extensions: Extension[] = [
   { alias: 'network-ip-availability', name: 'Network IP Availability', description: 'Provides IP availability data for each network and subnet.' },
   // Agents (src/network/api/handlers/agents.ts; registered by report_state over src/network/rpc/).
   { alias: 'agent', name: 'agent', description: 'The agent management extension.' },
+  // listing.ts answers 400 for a filter on an attribute the resource does not have.
+  { alias: 'filter-validation', name: 'Filter parameters validation', description: 'Provides validation on filter parameters.' },
 ]

@@ -130,6 +130,20 @@ describe('floating IPs', () => {
     assert.equal(after.router_id, null)
   })
 
+  test('the fixed address a floating IP points at cannot be taken off its port', async () => {
+    const port = await newPort(demo, network.id, { fixed_ips: [{ ip_address: '10.0.0.200' }] })
+    const fip = await newFip(demo, { port_id: port.id })
+    const kept = port.fixed_ips[0].ip_address
+    const moved = await demo.put(`/v2.0/ports/${port.id}`, { port: { fixed_ips: [{ subnet_id: subnet.id }] } })
+    assert.equal(moved.status, 400, JSON.stringify(moved.body))
+    assert.match(errorOf(moved).message, /associated to a floating ip/)
+    const after = (await demo.get(`/v2.0/ports/${port.id}`)).body.port
+    assert.deepEqual(after.fixed_ips.map((f: any) => f.ip_address), [kept], 'the refused update changed nothing')
+    const same = await demo.put(`/v2.0/ports/${port.id}`, { port: { fixed_ips: [{ subnet_id: subnet.id, ip_address: kept }] } })
+    assert.equal(same.status, 200, JSON.stringify(same.body))
+    assert.equal((await demo.delete(`/v2.0/floatingips/${fip.id}`)).status, 204)
+  })
+
   test('re-associating to a port behind another router moves router_id', async () => {
     const port = await newPort(demo, network.id)
     const fip = await newFip(demo, { port_id: port.id })

@@ -19,6 +19,7 @@ import {
 } from './port-attributes.ts'
 import { checkSecurityGroups, setPortSecurityGroups } from './port-security.ts'
 import type { PortDetail } from './port-view.ts'
+import { checkFloatingIpAddressKept } from '../l3/port-guard.ts'
 
 type Trx = Transaction<NetworkDb>
 type Body = Record<string, any>
@@ -41,6 +42,8 @@ function checkMacChange(port: PortRow, newMac: string, deviceOwner: string): voi
 async function updateAddresses(trx: Trx, port: PortRow, current: FixedIp[], body: Body, mac: string, deviceOwner: string): Promise<void> {
   const macChanged = mac !== port.mac_address
   if (body.fixed_ips === undefined && !macChanged) return
+  // Neutron's prevent_internal_ip_change_for_fip: an address a floating IP points at stays.
+  if (body.fixed_ips !== undefined) await checkFloatingIpAddressKept(trx, port.id, body.fixed_ips)
   const subnets = await trx.selectFrom('subnets').selectAll().where('network_id', '=', port.network_id).orderBy('created_at').orderBy('id').execute()
   const byId = new Map(subnets.map((s) => [s.id, s]))
   let requested: FixedIpRequest[] = body.fixed_ips ?? current

@@ -17,7 +17,8 @@ import { runDoctor, ensureHostPackages } from '../common/host/doctor.ts'
 import { identityUrl, openIdentityDb, rotateFernetKeys, runIdentityBootstrap } from '../identity/services.ts'
 import { authUrlFor } from '../identity/auth-middleware.ts'
 import { createIdentityClient } from '../identity/client.ts'
-import { imageUrl } from '../image/services.ts'
+import { imageUrl, openImageDb } from '../image/services.ts'
+import { openNetworkDb } from '../network/services.ts'
 import { registerTinyGuest, TINY_GUEST_IMAGE } from '../image/tiny-guest-image.ts'
 import { writeCloudsYaml, type CloudAccount } from './clouds-yaml.ts'
 import { catalogEntries, configSections, services, type NubisConfig } from './services.ts'
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     case 'doctor':
       return (await runDoctor({ print: (l) => process.stdout.write(l + '\n') })).ok ? 0 : 1
     case 'db migrate':
-      await (await openIdentityDb(config, log)).close()
+      for (const open of [openIdentityDb, openImageDb, openNetworkDb]) await (await open(config, log)).close()
       return 0
     case 'identity bootstrap': {
       await bootstrapAndWriteClouds(config, log)

@@ -17,7 +17,11 @@ function standard<T extends string>(t: CreateTableBuilder<T, any>): CreateTableB
 const bool = (t: CreateTableBuilder<any, any>, col: string, d: 0 | 1) =>
   t.addColumn(col, 'integer', (c) => c.notNull().defaultTo(d))
 
-/** Network schema history; append new migrations, never edit an applied one. */
+/**
+ * Network schema history; append new migrations, never edit an applied one. 0002, 0003 and 0005
+ * were reserved during the first build and never used: new migrations start at 0007, since the
+ * runner refuses names that sort before an applied one.
+ */
 export const networkMigrations: Record<string, Migration> = {
   '0001_initial': {
     async up(db: Kysely<any>) {

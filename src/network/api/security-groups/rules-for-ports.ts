@@ -6,6 +6,7 @@
  * neutron/db/securitygroups_rpc_base.py is the reference for shapes and semantics.
  */
 import { formatNetwork, parseCidr } from '../../ipam/cidr.ts'
+import type { FirewallRule, SecurityGroupInfo } from '../../rpc/agent-messages.ts'
 
 /** A port as the firewall sees it. */
 export type PortSecurityInput = {
@@ -36,43 +37,10 @@ export type GroupInput = { id: string; stateful: boolean; rules: GroupRuleInput[
 /** A member address of a group: the IP (or address pair CIDR) and, for address pairs, the MAC allowed to send from it. */
 export type MemberAddress = [ip: string, mac: string | null]
 
-/** A rule as agents get it: the remote prefix keyed by direction (source for ingress, destination for egress). */
-export type AgentRule = {
-  direction: string
-  ethertype: string
-  protocol?: string
-  port_range_min?: number
-  port_range_max?: number
-  source_ip_prefix?: string
-  dest_ip_prefix?: string
-  source_port_range_min?: number
-  source_port_range_max?: number
-  remote_group_id?: string
-  security_group_id?: string
-  stateful?: boolean
-}
-
-export type DeviceInfo = {
-  id: string
-  mac_address: string
-  fixed_ips: string[]
-  allowed_address_pairs: { ip_address: string; mac_address: string }[]
-  security_groups: string[]
-  port_security_enabled: boolean
-  /** Remote groups the device's rules name. */
-  security_group_source_groups: string[]
-  security_group_remote_address_groups: string[]
-  /** Provider rules (DHCP replies, router advertisements) that belong to no group. */
-  security_group_rules: AgentRule[]
-}
-
-/** Neutron's security_group_info_for_ports answer. */
-export type SecurityGroupInfo = {
-  devices: Record<string, DeviceInfo>
-  security_groups: Record<string, AgentRule[]>
-  /** Per remote group and ethertype, the addresses of the ports in it. */
-  sg_member_ips: Record<string, Partial<Record<'IPv4' | 'IPv6', MemberAddress[]>>>
-}
+/** The answer's shapes are the RPC messages' own (agents read them there; api/ may not be imported by agents). */
+export type AgentRule = FirewallRule
+export type DeviceInfo = SecurityGroupInfo['devices'][string]
+export type { SecurityGroupInfo }
 
 const PREFIX_KEY = { ingress: 'source_ip_prefix', egress: 'dest_ip_prefix' } as const
 

@@ -99,3 +99,16 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     },
   }
 }
+
+/** A new project with a user holding `role` on it, logged in to identity (a tenant of the cloud, as a test needs a second one). */
+export async function otherProjectMember(cloud: TestCloud, name: string, role = 'member'): Promise<ApiClient> {
+  const admin = await cloud.admin()
+  const project = await admin.post('/v3/projects', { project: { name, domain_id: 'default' } })
+  if (project.status !== 201) throw new Error(`creating project ${name} failed: ${project.status} ${JSON.stringify(project.body)}`)
+  const user = await admin.post('/v3/users', { user: { name: `${name}-user`, password: `${name}-secret`, domain_id: 'default' } })
+  if (user.status !== 201) throw new Error(`creating user ${name}-user failed: ${user.status} ${JSON.stringify(user.body)}`)
+  const roleId = (await admin.get(`/v3/roles?name=${role}`)).body.roles[0].id
+  const granted = await admin.put(`/v3/projects/${project.body.project.id}/users/${user.body.user.id}/roles/${roleId}`)
+  if (granted.status !== 204) throw new Error(`granting ${role} on ${name} failed: ${granted.status}`)
+  return ApiClient.login(cloud.identityUrl, { user: `${name}-user`, password: `${name}-secret`, project: name })
+}

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { startTestCloud, type TestCloud } from '../../support/cloud.ts'
+import { otherProjectMember, startTestCloud, type TestCloud } from '../../support/cloud.ts'
 import { ApiClient } from '../../support/client.ts'
 import { scratchDatabase, type Engine } from '../../support/databases.ts'
 
@@ -15,17 +15,6 @@ let demo: ApiClient
 /** A member of a second project. */
 let other: ApiClient
 let demoProject: string
-
-/** A new project with a member user, logged in, as a tenant of the cloud would be. */
-async function otherProjectMember(c: TestCloud, name: string): Promise<ApiClient> {
-  const idAdmin = await c.admin()
-  const project = await idAdmin.post('/v3/projects', { project: { name, domain_id: 'default' } })
-  const user = await idAdmin.post('/v3/users', { user: { name: `${name}-user`, password: 'other-secret', domain_id: 'default' } })
-  const member = (await idAdmin.get('/v3/roles?name=member')).body.roles[0]
-  const granted = await idAdmin.put(`/v3/projects/${project.body.project.id}/users/${user.body.user.id}/roles/${member.id}`)
-  assert.equal(granted.status, 204)
-  return ApiClient.login(c.identityUrl, { user: `${name}-user`, password: 'other-secret', project: name })
-}
 
 const create = async (as: ApiClient, network: Record<string, unknown>) => {
   const res = await as.post('/v2.0/networks', { network })

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { startTestCloud, type TestCloud } from '../../support/cloud.ts'
+import { otherProjectMember, startTestCloud, type TestCloud } from '../../support/cloud.ts'
 import { ApiClient } from '../../support/client.ts'
 
 let cloud: TestCloud
@@ -13,15 +13,6 @@ let admin: ApiClient
 let demo: ApiClient
 let other: ApiClient
 let demoProject: string
-
-async function otherProjectMember(c: TestCloud, name: string): Promise<ApiClient> {
-  const idAdmin = await c.admin()
-  const project = await idAdmin.post('/v3/projects', { project: { name, domain_id: 'default' } })
-  const user = await idAdmin.post('/v3/users', { user: { name: `${name}-user`, password: 'other-secret', domain_id: 'default' } })
-  const member = (await idAdmin.get('/v3/roles?name=member')).body.roles[0]
-  await idAdmin.put(`/v3/projects/${project.body.project.id}/users/${user.body.user.id}/roles/${member.id}`)
-  return ApiClient.login(c.identityUrl, { user: `${name}-user`, password: 'other-secret', project: name })
-}
 
 const network = async (as: ApiClient, body: Record<string, unknown> = {}) => {
   const res = await as.post('/v2.0/networks', { network: { name: 'net', ...body } })

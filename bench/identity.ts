@@ -5,10 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
 import bcrypt from 'bcrypt'
 import { commonConfigSchema } from '../src/common/config/common-config.ts'
 import { configSchema, loadConfig } from '../src/common/config/load-config.ts'
@@ -17,6 +15,7 @@ import { configSections, type NubisConfig } from '../src/cli/services.ts'
 import { buildIdentityDeps, openIdentityDb, setupKeyRepositories } from '../src/identity/services.ts'
 import { runLoad, type LoadResult } from './load.ts'
 import { cpuMs, rssMiB } from './process-stats.ts'
+import { freePort, say, sleep, startNubis, stop } from './nubis-process.ts'
 
 const PASSWORD = 'bench-admin-secret'
 const node = process.execPath
@@ -32,11 +31,11 @@ export async function benchIdentity(): Promise<void> {
   let server: ChildProcess | undefined
   try {
     say('first start (creates the database and keys)')
-    server = await startCloud(env, url)
+    server = await startNubis(['up'], env, `${url}/v3`)
     await stop(server)
     say('second start on the warm data dir')
     const t0 = performance.now()
-    server = await startCloud(env, url)
+    server = await startNubis(['up'], env, `${url}/v3`)
     const startMs = performance.now() - t0
     await sleep(2000)
     const idleRss = rssMiB(server.pid!)
@@ -146,37 +145,3 @@ async function issueToken(url: string): Promise<string> {
   return res.headers.get('x-subject-token')!
 }
 
-async function startCloud(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
-  const child = spawn(node, ['--disable-warning=ExperimentalWarning', 'src/cli/main.ts', 'up'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/v3`)).status === 200) return child
-    } catch {
-      // not listening yet
-    }
-    await sleep(10)
-  }
-  child.kill('SIGKILL')
-  throw new Error('the cloud did not answer within 30 s')
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const say = (m: string) => process.stderr.write(`bench: ${m}\n`)

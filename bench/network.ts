@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { Agent, createServer, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runLoad, type LoadResult } from './load.ts'
 import { cpuMs } from './process-stats.ts'
+import { freePort, say, startNubis, stop } from './nubis-process.ts'
 
 const PASSWORD = 'bench-admin-secret'
 const node = process.execPath
@@ -35,7 +35,7 @@ export async function benchNetwork(): Promise<void> {
   try {
     say('bootstrap identity, then start identity and network in one process')
     await runToEnd(['identity', 'bootstrap'], env)
-    server = await startServices(env, `http://127.0.0.1:${networkPort}/`)
+    server = await startNubis(['run', 'identity', 'network'], env, `http://127.0.0.1:${networkPort}/`)
     const pid = server.pid!
     const api: Api = { url: `http://127.0.0.1:${networkPort}`, token: await issueToken(`http://127.0.0.1:${identityPort}`) }
     const warmNet = await setUp(api, 'bench-1', '10.64.0.0/16')
@@ -216,37 +216,3 @@ function runToEnd(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nubis ${args.join(' ')} exited with ${code}`)))))
 }
 
-async function startServices(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
-  const child = spawn(node, ['--disable-warning=ExperimentalWarning', 'src/cli/main.ts', 'run', 'identity', 'network'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).status === 200) return child
-    } catch {
-      // not listening yet
-    }
-    await sleep(20)
-  }
-  child.kill('SIGKILL')
-  throw new Error('the network service did not answer within 30 s')
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const say = (m: string) => process.stderr.write(`bench: ${m}\n`)

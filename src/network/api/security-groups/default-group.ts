@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { NetworkDb, SecurityGroupRuleRow } from '../../db/schema.ts'
 import type { NetworkDeps } from '../context.ts'
+import { inTransaction } from '../ports/retry.ts'
 import { newStandardAttrs } from '../standard-attrs.ts'
 import { normalizedCidr } from './rule-validation.ts'
 import { defaultGroupOf, engineOf, type Db } from './security-group-store.ts'
@@ -22,7 +23,8 @@ export async function ensureDefaultSecurityGroup(_deps: NetworkDeps, db: Kysely<
   const existing = await defaultGroupOf(db, projectId)
   if (existing) return existing
   if (db.isTransaction) return createDefaultGroup(db, projectId)
-  return db.transaction().execute((trx) => createDefaultGroup(trx, projectId))
+  // A deadlock victim (InnoDB gap locks when several first requests race) runs again.
+  return inTransaction(db, (trx) => createDefaultGroup(trx, projectId))
 }
 
 async function createDefaultGroup(trx: Db, projectId: string): Promise<string> {

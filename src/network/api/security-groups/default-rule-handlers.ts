@@ -13,6 +13,7 @@ import { defaultRuleNotFound, sgError } from './errors.ts'
 import { DEFAULT_RULE_FIELDS, renderDefaultRule } from './render.ts'
 import { convertToBoolean, prepareBody, validateString, type AttributeMap } from './request-body.ts'
 import { RULE_BASE_ATTRIBUTES, checkRuleFields, ruleKey, type RuleFields } from './rule-validation.ts'
+import { inTransaction } from '../ports/retry.ts'
 
 /** Address groups are not implemented, so a template can only name none. */
 const noAddressGroup = (v: unknown) => (v === null ? undefined : 'address groups are not supported')
@@ -60,7 +61,7 @@ export async function createDefaultSecurityGroupRule(deps: NetworkDeps, req: Net
     id: randomUUID(), description: item.description as string, ...rule,
     used_in_default_sg: usedInDefault ? 1 : 0, used_in_non_default_sg: usedInOthers ? 1 : 0,
   }
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.db, async (trx) => {
     // A template may not repeat one that applies to the same kind of group.
     const key = ruleKey(rule)
     const existing = await trx.selectFrom('security_group_default_rules').selectAll().execute()

@@ -18,6 +18,7 @@ import { READ_ONLY_STANDARD, convertToBoolean, prepareBody, validateString, type
 import {
   defaultGroupIds, findGroup, groupInUse, listGroups as loadGroups, reviseGroups, rulesOfGroups, type Db,
 } from './security-group-store.ts'
+import { inTransaction } from '../ports/retry.ts'
 
 const TAGS_TYPE = 'security_groups'
 
@@ -93,7 +94,7 @@ export async function createSecurityGroups(deps: NetworkDeps, req: NetworkReques
     enforce(deps, req, 'create_security_group', groupTarget(item))
     enforceAttributes(deps, req, 'create_security_group', item, groupTarget(item))
   }
-  const created = await deps.db.transaction().execute(async (trx) => {
+  const created = await inTransaction(deps.db, async (trx) => {
     const rows: SecurityGroupRow[] = []
     for (const item of items) {
       const projectId = item.project_id as string
@@ -126,7 +127,7 @@ export async function updateSecurityGroup(deps: NetworkDeps, req: NetworkRequest
   enforce(deps, req, 'update_security_group', target, () => can(deps, req, 'get_security_group', groupTarget(current!)) ? undefined : resourceNotFound())
   enforceAttributes(deps, req, 'update_security_group', changes, target)
   checkRevision(req, row.revision_number)
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.db, async (trx) => {
     const fresh = await findGroup(trx, id)
     if (!fresh) throw securityGroupNotFound(id)
     const stateful = 'stateful' in changes ? (changes.stateful ? 1 : 0) : fresh.stateful
@@ -153,7 +154,7 @@ export async function deleteSecurityGroup(deps: NetworkDeps, req: NetworkRequest
   enforce(deps, req, 'delete_security_group', groupTarget(current!),
     () => can(deps, req, 'get_security_group', groupTarget(current!)) ? undefined : resourceNotFound())
   checkRevision(req, row.revision_number)
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.db, async (trx) => {
     if (await groupInUse(trx, id)) throw securityGroupInUse(id)
     const fresh = await findGroup(trx, id)
     if (!fresh) throw securityGroupNotFound(id)

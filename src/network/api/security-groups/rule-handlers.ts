@@ -18,6 +18,7 @@ import { RULE_FIELDS, renderRule, ruleTarget } from './render.ts'
 import { READ_ONLY_STANDARD, prepareBody, validateString, type AttributeMap } from './request-body.ts'
 import { RULE_BASE_ATTRIBUTES, checkRuleFields, normalizedCidr, ruleKey, type RuleFields } from './rule-validation.ts'
 import { defaultGroupIds, findGroup, findRule, listRules, reviseGroups, rulesOfGroups } from './security-group-store.ts'
+import { inTransaction } from '../ports/retry.ts'
 
 /** The rule attributes of security-group, the standard attributes and the rule extensions, in upstream order. */
 const RULE_ATTRIBUTES: AttributeMap = {
@@ -87,7 +88,7 @@ export async function createSecurityGroupRules(deps: NetworkDeps, req: NetworkRe
     else if (remote !== null && typeof remote !== 'string') throw securityGroupNotFound(pyStr(remote))
   }
   const projectId = rules[0]!.project_id
-  const created = await deps.db.transaction().execute(async (trx) => {
+  const created = await inTransaction(deps.db, async (trx) => {
     // Revising the group first takes its row lock: concurrent creates on it check duplicates one at a time.
     await reviseGroups(trx, [groupId])
     // Remote groups and the group itself must exist for the rule's project (any project for admins).
@@ -134,7 +135,7 @@ export async function deleteSecurityGroupRule(deps: NetworkDeps, req: NetworkReq
   enforce(deps, req, 'delete_security_group_rule', target,
     () => can(deps, req, 'get_security_group_rule', target) ? undefined : resourceNotFound())
   checkRevision(req, row.revision_number)
-  await deps.db.transaction().execute(async (trx) => {
+  await inTransaction(deps.db, async (trx) => {
     await reviseGroups(trx, [row.security_group_id])
     const result = await trx.deleteFrom('security_group_rules').where('id', '=', id).executeTakeFirst()
     if (Number(result.numDeletedRows) === 0) throw securityGroupRuleNotFound(id)

@@ -11,6 +11,7 @@ import {
   BadRequest, CloudError, MethodNotAllowed, NotFound, PayloadTooLarge, UnsupportedMediaType,
 } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
+import { readJsonBody } from './json-body.ts'
 import { Router } from './router.ts'
 import type { ApiRequest, ApiResponse, Middleware, Route } from './types.ts'
 import { validator } from './validation.ts'
@@ -140,19 +141,7 @@ async function readJson(req: ApiRequest, contentTypes: string[] | undefined, max
   if (contentTypes && !contentTypes.includes(type)) {
     throw new UnsupportedMediaType(`Unsupported Content-Type: ${type || '(none)'}`)
   }
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req.raw) {
-    size += (chunk as Buffer).length
-    if (size > max) throw new PayloadTooLarge('Request is too large.')
-    chunks.push(chunk as Buffer)
-  }
-  if (size === 0) return undefined
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
-  } catch {
-    throw new BadRequest('Malformed JSON in request body.')
-  }
+  return readJsonBody(req, max)
 }
 
 async function send(

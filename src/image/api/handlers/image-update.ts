@@ -3,6 +3,7 @@
  * change is checked and applied to a copy first; only when all pass is the image saved, in one
  * transaction, so a rejected patch changes nothing.
  */
+import { readJsonBody } from '../../../common/http/json-body.ts'
 import { BadRequest, Conflict, Forbidden } from '../../../common/errors.ts'
 import { route, type Route } from '../../../common/http/types.ts'
 import { saveChildren, touchImage } from '../../db/image-repo.ts'
@@ -13,7 +14,6 @@ import { parsePatch, patchDraft, type PatchChange } from '../patch.ts'
 import { renderImage } from '../render.ts'
 import type { ImageSchemas } from '../schemas.ts'
 import { checkMinimum, checkPropertyQuota, checkTagQuota, enforceVisibility } from './images.ts'
-import { readRawJson } from './raw-json.ts'
 
 /** Attributes a PATCH may set, with the column they live in. */
 const settable = new Set(['name', 'visibility', 'protected', 'os_hidden', 'owner', 'disk_format', 'container_format', 'min_disk', 'min_ram'])
@@ -80,7 +80,7 @@ export function imageUpdateRoutes(deps: ImageDeps, schemas: ImageSchemas): Route
 
   async function update(req: ImageRequest) {
     const draftVersion = patchDraft(req.headers['content-type'])
-    const changes = parsePatch(draftVersion, await readRawJson(req, deps.config.maxRequestBodyBytes), schemas)
+    const changes = parsePatch(draftVersion, await readJsonBody(req, deps.config.maxRequestBodyBytes), schemas)
     const viewer = viewerOf(deps, req)
     const image = await loadImage(deps, viewer, req.params.image_id)
     const draft: Draft = { row: { ...image.row }, properties: { ...image.properties }, tags: [...image.tags] }

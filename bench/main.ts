@@ -3,6 +3,7 @@ const benches: Record<string, () => Promise<void>> = {
   identity: async () => (await import('./identity.ts')).benchIdentity(),
   network: async () => (await import('./network.ts')).benchNetwork(),
   image: async () => (await import('./image.ts')).benchImage(),
+  compute: async () => (await import('./compute.ts')).benchCompute(),
 }
 
 const name = process.argv[2]

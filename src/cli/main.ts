@@ -19,9 +19,10 @@ import { authUrlFor } from '../identity/auth-middleware.ts'
 import { createIdentityClient } from '../identity/client.ts'
 import { imageUrl, openImageDb } from '../image/services.ts'
 import { openNetworkDb } from '../network/services.ts'
+import { openComputeDb } from '../compute/services.ts'
 import { registerTinyGuest, TINY_GUEST_IMAGE } from '../image/tiny-guest-image.ts'
 import { writeCloudsYaml, type CloudAccount } from './clouds-yaml.ts'
-import { catalogEntries, configSections, services, type NubisConfig } from './services.ts'
+import { allInOne, catalogEntries, configSections, services, type NubisConfig } from './services.ts'
 
 const usage = `usage: nubis <command> [--config FILE] [--data-dir DIR]
 
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     case 'doctor':
       return (await runDoctor({ print: (l) => process.stdout.write(l + '\n') })).ok ? 0 : 1
     case 'db migrate':
-      for (const open of [openIdentityDb, openImageDb, openNetworkDb]) await (await open(config, log)).close()
+      for (const open of [openIdentityDb, openImageDb, openNetworkDb, openComputeDb]) await (await open(config, log)).close()
       return 0
     case 'identity bootstrap': {
       await bootstrapAndWriteClouds(config, log)
@@ -110,7 +111,7 @@ async function up(config: NubisConfig, log: Logger): Promise<number> {
   const started = performance.now()
   if (config.installPackages) await ensureHostPackages({ log, packages: [] })
   const { path: clouds, admin } = await bootstrapAndWriteClouds(config, log)
-  const code = await runServices(config, log, Object.keys(services), async (urls) => {
+  const code = await runServices(config, log, allInOne.filter((n) => n in services), async (urls) => {
     await registerFirstImage(config, log, admin)
     const secs = ((performance.now() - started) / 1000).toFixed(2)
     process.stdout.write([

@@ -11,21 +11,31 @@ import { imageCatalogEntry, imageServices, type ImageSections } from '../image/s
 import type { JsonSchema } from '../common/config/load-config.ts'
 import { networkConfigSchema } from '../network/config.ts'
 import { networkCatalogEntry, networkServices, type NetworkSections } from '../network/services.ts'
+import { computeConfigSchema } from '../compute/config.ts'
+import { computeCatalogEntry, computeServices, type ComputeSections } from '../compute/services.ts'
 
-export type NubisConfig = CommonConfig & IdentitySections & ImageSections & NetworkSections
+export type NubisConfig = CommonConfig & IdentitySections & ImageSections & NetworkSections & ComputeSections
 
 /** Runnable processes by name: `nubis run identity`. */
 export const services: Record<string, StartService<any>> = {
   ...identityServices,
   ...imageServices,
   ...networkServices,
+  ...computeServices,
 }
+
+/**
+ * What `nubis up` runs, in start order. Compute joins (after placement, which it calls) once the
+ * placement service is runnable; until then `nubis run compute` needs a placement API elsewhere.
+ */
+export const allInOne = ['identity', 'image', 'network']
 
 /** Config sections, one per service, validated at start-up. */
 export const configSections: Record<string, JsonSchema> = {
   identity: identityConfigSchema,
   image: imageConfigSchema,
   network: networkConfigSchema,
+  compute: computeConfigSchema,
 }
 
 /** Catalog published at bootstrap: every OpenStack service Nubis provides, at its usual port. */
@@ -33,7 +43,7 @@ export function catalogEntries(config: NubisConfig): CatalogEndpoint[] {
   const base = `http://${publicHostOf(config)}`
   return [
     identityCatalogEntry(config),
-    { type: 'compute', name: 'nova', description: 'Compute (Nova v2.1)', url: `${base}:8774/v2.1` },
+    computeCatalogEntry(config),
     imageCatalogEntry(config),
     networkCatalogEntry(config),
     { type: 'volumev3', name: 'cinderv3', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },

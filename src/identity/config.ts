@@ -23,7 +23,10 @@ export type IdentityConfig = {
     demoProject: string
     demoUser: string
     demoPassword: string
+    servicePassword: string
   }
+  /** The service user other services log in as; empty user: the file bootstrap writes (service-credentials.json). */
+  serviceCredentials: { user: string; password: string; project: string; domain: string }
 }
 
 const int = (d: number, description: string, minimum = 0): JsonSchema => ({ type: 'integer', default: d, minimum, description })
@@ -61,6 +64,20 @@ export const identityConfigSchema: JsonSchema = {
         demoProject: { type: 'string', default: 'demo', description: 'Project for ordinary use, with a member user.' },
         demoUser: { type: 'string', default: 'demo', description: 'Member user of the demo project.' },
         demoPassword: { type: 'string', default: '', description: 'Its password; empty: generated and saved in clouds.yaml.' },
+        servicePassword: {
+          type: 'string', default: '',
+          description: 'Password of the nubis-service user (project service); empty: generated once. Either way saved in dataDir/service-credentials.json.',
+        },
+      },
+    },
+    serviceCredentials: {
+      type: 'object', additionalProperties: false, default: {},
+      description: 'How compute and the other services log in to call the network, image and placement APIs.',
+      properties: {
+        user: { type: 'string', default: '', description: 'Service user name; empty: read dataDir/service-credentials.json.' },
+        password: { type: 'string', default: '', description: 'Its password (required with user).' },
+        project: { type: 'string', default: '', description: 'Project to scope to; empty: service.' },
+        domain: { type: 'string', default: '', description: 'Domain of the user and project; empty: default.' },
       },
     },
   },

@@ -21,6 +21,9 @@ import type { IdentityConfig } from './config.ts'
 import { identityMigrations } from './db/migrations.ts'
 import type { IdentityDb } from './db/schema.ts'
 import { identityPolicies } from './policies.ts'
+import {
+  readServiceCredentialsFile, SERVICE_USER, writeServiceCredentialsFile, type ServiceCredentials,
+} from './service-credentials.ts'
 import { KeyRepository } from './tokens/key-repository.ts'
 import { RevocationList } from './tokens/revocations.ts'
 import { FernetTokenProvider } from './tokens/token-provider.ts'
@@ -90,15 +93,37 @@ export async function startIdentity(ctx: ServiceContext<IdentitySections>): Prom
   }
 }
 
-/** `nubis identity bootstrap`: the first-start setup; also run by `nubis up` on every start. */
+/**
+ * `nubis identity bootstrap`: the first-start setup; also run by `nubis up` on every start. Saves
+ * the service user's credentials in dataDir/service-credentials.json (mode 0600), whose password
+ * later runs keep unless identity.bootstrap.servicePassword is set.
+ */
 export async function runIdentityBootstrap(config: Config, catalog: CatalogEndpoint[], log: Logger): Promise<BootstrapResult> {
+  const saved = savedServiceCredentials(config, log)
   const database = await openIdentityDb(config, log)
   try {
     setupKeyRepositories(config)
-    return await bootstrapIdentity(
-      database.db, createPasswordHasher(config.identity.passwordHashRounds), config.identity, config.region, catalog, log)
+    const result = await bootstrapIdentity(
+      database.db, createPasswordHasher(config.identity.passwordHashRounds), config.identity, config.region, catalog, log,
+      saved?.user === SERVICE_USER ? saved.password : '')
+    const s = result.service
+    if (saved?.user !== s.user || saved.password !== s.password || saved.project !== s.project || saved.domain !== s.domain) {
+      const path = writeServiceCredentialsFile(config.dataDir, s)
+      log.info('saved the service credentials', { user: s.user, path })
+    }
+    return result
   } finally {
     await database.close()
+  }
+}
+
+/** The file's credentials; a damaged file only costs the service user a new password. */
+function savedServiceCredentials(config: Config, log: Logger): ServiceCredentials | undefined {
+  try {
+    return readServiceCredentialsFile(config.dataDir)
+  } catch (err) {
+    log.warn('ignoring the saved service credentials', { reason: (err as Error).message })
+    return undefined
   }
 }
 

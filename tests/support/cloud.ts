@@ -29,6 +29,8 @@ export type TestCloud = {
   anonymous(): ApiClient
   /** A client for another service (`image`, `network`, ...) holding `as`'s token. */
   service(name: string, as?: ApiClient): ApiClient
+  /** The running service object of a started service (e.g. compute's fake hypervisor). */
+  running(name: string): RunningService
   stop(): Promise<void>
 }
 
@@ -63,13 +65,17 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   config.authUrl = identityUrl
   const urls: Record<string, string> = { identity: identityUrl }
   const started: RunningService[] = []
+  const byName: Record<string, RunningService> = {}
   try {
     for (const name of opts.services ?? []) {
       const section = (config as Record<string, any>)[name]
       if (section && typeof section === 'object' && 'port' in section) section.port = 0
       const svc = await runnable[name]({ config, log, transport })
       started.push(svc)
+      byName[name] = svc
       urls[name] = svc.url!
+      // Services started later (compute calls image, network and placement) find this one at its real port.
+      if (section && typeof section === 'object' && 'port' in section && svc.url) section.port = Number(new URL(svc.url).port)
     }
   } catch (err) {
     for (const s of started.reverse()) await s.stop()
@@ -91,6 +97,10 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     service(name, as) {
       if (!urls[name]) throw new Error(`service ${name} was not started; pass it in startTestCloud({services})`)
       return new ApiClient(urls[name], as?.token)
+    },
+    running(name) {
+      if (!byName[name]) throw new Error(`service ${name} was not started`)
+      return byName[name]
     },
     async stop() {
       for (const s of started.reverse()) await s.stop()

@@ -1,6 +1,7 @@
 /**
  * @module First-start setup, safe to run again: default domain, the admin → manager → member →
- * reader roles, the admin and demo projects and users, the region and the service catalog.
+ * reader roles, the admin and demo projects and users, the service user other services log in as,
+ * the region and the service catalog.
  */
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
@@ -12,16 +13,21 @@ import { storePassword } from '../auth/security-compliance.ts'
 import type { IdentityConfig } from '../config.ts'
 import type { AssignmentType, IdentityDb } from '../db/schema.ts'
 import { newId } from '../api/ids.ts'
+import { SERVICE_PROJECT, SERVICE_ROLES, SERVICE_USER, type ServiceCredentials } from '../service-credentials.ts'
 
 export type BootstrapResult = {
   admin: { user: string; project: string; password?: string }
   demo: { user: string; project: string; password?: string }
+  /** Always with its password: the caller saves it (service-credentials.json). */
+  service: ServiceCredentials
 }
 
 type Db = Kysely<IdentityDb>
 
+/** `savedServicePassword`: the service user's password from an earlier run (its file), used unless one is configured. */
 export async function bootstrapIdentity(
   db: Db, hasher: PasswordHasher, config: IdentityConfig, region: string, catalog: CatalogEndpoint[], log: Logger,
+  savedServicePassword = '',
 ): Promise<BootstrapResult> {
   const b = config.bootstrap
   await ensureDomain(db, log)
@@ -41,6 +47,10 @@ export async function bootstrapIdentity(
   const demo = await ensureUser(db, hasher, config, b.demoUser, b.demoPassword, log)
   await grant(db, 'UserProject', demo.id, demoProject, roleIds.member)
 
+  const serviceProject = await ensureProject(db, SERVICE_PROJECT, 'Project of the users services call each other as.', log)
+  const service = await ensureServiceUser(db, hasher, config, b.servicePassword || savedServicePassword, log)
+  for (const role of SERVICE_ROLES) await grant(db, 'UserProject', service.id, serviceProject, roleIds[role])
+
   if (!(await db.selectFrom('regions').select('id').where('id', '=', region).executeTakeFirst())) {
     await db.insertInto('regions').values({ id: region, description: '', parent_region_id: null, extra: '{}' }).execute()
     log.info('created region', { region })
@@ -49,7 +59,25 @@ export async function bootstrapIdentity(
   return {
     admin: { user: b.adminUser, project: b.adminProject, password: admin.password },
     demo: { user: b.demoUser, project: b.demoProject, password: demo.password },
+    service: { user: SERVICE_USER, password: service.password, project: SERVICE_PROJECT, domain: 'default' },
   }
+}
+
+/**
+ * The service user with `known` as its password (reset when it differs), or, when no password is
+ * known, a generated one: set on a new user, and on an existing one whose saved password is lost.
+ * Its password never expires, whatever securityCompliance says (Keystone's ignore_password_expiry).
+ */
+async function ensureServiceUser(
+  db: Db, hasher: PasswordHasher, config: IdentityConfig, known: string, log: Logger,
+): Promise<{ id: string; password: string }> {
+  const rules = { ...config.securityCompliance, passwordExpiresDays: 0 }
+  const user = await ensureUser(db, hasher, { ...config, securityCompliance: rules }, SERVICE_USER, known, log)
+  if (user.password) return { id: user.id, password: user.password }
+  const password = randomBytes(24).toString('base64url')
+  await storePassword(db, hasher, user.id, password, rules)
+  log.warn('the password of the service user was not saved; set a new one', { user: SERVICE_USER })
+  return { id: user.id, password }
 }
 
 async function ensureDomain(db: Db, log: Logger): Promise<void> {

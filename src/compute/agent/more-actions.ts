@@ -1,0 +1,22 @@
+/**
+ * @module The agent's side of the remaining instance actions: rescue, rebuild, snapshot,
+ * password, shelve, interfaces, and the two-host moves (resize, cold and live migration, evacuate).
+ */
+import { NovaError } from '../errors.ts'
+import type { AgentRpc } from '../rpc/agent-rpc.ts'
+import type { AgentContext } from './context.ts'
+
+type More = Omit<AgentRpc, 'buildAndRunInstance' | 'terminateInstance' | 'stopInstance' | 'startInstance' | 'rebootInstance' |
+  'pauseInstance' | 'unpauseInstance' | 'suspendInstance' | 'resumeInstance' | 'getConsoleOutput'>
+
+export function moreAgentActions(_ctx: AgentContext): More {
+  const notYet = async () => {
+    throw new NovaError(501, 'Not implemented yet.')
+  }
+  return {
+    rescueInstance: notYet, unrescueInstance: notYet, rebuildInstance: notYet, snapshotInstance: notYet, setAdminPassword: notYet,
+    shelveInstance: notYet, shelveOffloadInstance: notYet, unshelveInstance: notYet, prepResize: notYet, resizeInstance: notYet,
+    finishResize: notYet, confirmResize: notYet, revertResize: notYet, finishRevertResize: notYet, preLiveMigration: notYet,
+    liveMigration: notYet, postLiveMigrationAtDestination: notYet, evacuateInstance: notYet, attachInterface: notYet as never, detachInterface: notYet,
+  }
+}

@@ -1,0 +1,4 @@
+/** The remaining server actions (rescue, rebuild, createImage, shelve, resize, migrate, live migrate, evacuate, password, security groups, interfaces). */
+import type { ServerAction } from './action.ts'
+
+export const moreActions: Record<string, ServerAction> = {}

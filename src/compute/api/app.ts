@@ -1,0 +1,53 @@
+/** The Compute API (Nova v2.1): the route table of every resource, behind token authentication. */
+import { createApiServer, type ApiServer } from '../../common/http/server.ts'
+import type { Middleware, Route } from '../../common/http/types.ts'
+import { novaErrorBody } from '../errors.ts'
+import type { ComputeApiDeps, ComputeRequest } from './context.ts'
+import { requestedVersion, versionHeaders } from './microversion.ts'
+import { versionsRoutes } from './handlers/versions.ts'
+import { serversRoutes } from './handlers/servers.ts'
+import { serverActionsRoutes } from './handlers/server-actions.ts'
+import { flavorsRoutes } from './handlers/flavors.ts'
+import { flavorExtraSpecsRoutes } from './handlers/flavor-extra-specs.ts'
+import { flavorAccessRoutes } from './handlers/flavor-access.ts'
+import { keypairsRoutes } from './handlers/keypairs.ts'
+
+/**
+ * Every compute route; each resource file contributes its part with paths below /v2.1, served
+ * both there and below /v2.1/{project_id} (the older URL form some clients still use).
+ */
+export function computeRoutes(deps: ComputeApiDeps): Route[] {
+  const resources = [
+    ...serversRoutes(deps),
+    ...serverActionsRoutes(deps),
+    ...flavorsRoutes(deps),
+    ...flavorExtraSpecsRoutes(deps),
+    ...flavorAccessRoutes(deps),
+    ...keypairsRoutes(deps),
+  ]
+  return [
+    ...versionsRoutes(),
+    ...resources.map((r) => ({ ...r, pattern: `/v2.1${r.pattern}` })),
+    ...resources.map((r) => ({ ...r, pattern: `/v2.1/:project_id${r.pattern}` })),
+  ]
+}
+
+/** Negotiates the microversion of every authenticated request (errors answer at the base version). */
+const negotiate: Middleware = (req: ComputeRequest) => {
+  req.ctx.version = requestedVersion(req.headers)
+}
+
+export function createComputeApi(deps: ComputeApiDeps, auth: Middleware): ApiServer {
+  return createApiServer({
+    name: 'compute',
+    routes: computeRoutes(deps),
+    formatError: novaErrorBody,
+    log: deps.log,
+    maxBodyBytes: deps.config.maxRequestBodyBytes,
+    middleware: [negotiate, auth],
+    extraHeaders: (req: ComputeRequest) => ({
+      'x-compute-request-id': req.requestId,
+      ...(req.ctx.version ? versionHeaders(req.ctx.version) : {}),
+    }),
+  })
+}

@@ -1,0 +1,127 @@
+import type { JsonSchema } from '../common/config/load-config.ts'
+
+/** The `compute:` section of the configuration file (nova.conf's API, scheduler, compute and quota options). */
+export type ComputeConfig = {
+  port: number
+  maxRequestBodyBytes: number
+  /** Availability zone of hosts in no aggregate with one (Nova's default_availability_zone). */
+  defaultAvailabilityZone: string
+  /** Seconds without a heartbeat after which a service is down (Nova's service_down_time). */
+  serviceDownTimeSec: number
+  /** Seconds between compute agent heartbeats (report_interval). */
+  reportIntervalSec: number
+  /** Seconds between power-state syncs on each agent (sync_power_state_interval). */
+  syncPowerStateIntervalSec: number
+  /** Largest page of a server list (osapi_max_limit). */
+  maxLimit: number
+  /** RPC timeout for calls between compute processes. */
+  rpcTimeoutMs: number
+  agent: {
+    /** Virt driver of this host's compute agent: fake (deterministic, for tests) or qemu. */
+    virtDriver: string
+    /** Hypervisor name this agent reports; empty: the host name. */
+    nodeName: string
+    vcpus: number
+    memoryMb: number
+    diskGb: number
+    reservedHostMemoryMb: number
+    reservedHostDiskMb: number
+    cpuAllocationRatio: number
+    ramAllocationRatio: number
+    diskAllocationRatio: number
+    /** Fake driver: milliseconds each operation takes (spawn, reboot, ...); 0 is immediate. */
+    fakeDelayMs: number
+  }
+  scheduler: {
+    /** Hosts tried per instance: the chosen one plus alternates for rescheduling (max_attempts). */
+    maxAttempts: number
+    /** Candidates asked of placement per request (max_placement_results). */
+    maxPlacementResults: number
+    filters: string[]
+    /** Weigher multipliers; positive spreads, negative stacks. */
+    ramWeightMultiplier: number
+    cpuWeightMultiplier: number
+    diskWeightMultiplier: number
+    /** Choose at random among the best N hosts (host_subset_size). */
+    hostSubsetSize: number
+  }
+  quotas: {
+    instances: number
+    cores: number
+    ram: number
+    keyPairs: number
+    metadataItems: number
+    serverGroups: number
+    serverGroupMembers: number
+    injectedFiles: number
+    injectedFileContentBytes: number
+    injectedFilePathBytes: number
+  }
+}
+
+const int = (d: number, description: string, minimum = 0): JsonSchema => ({ type: 'integer', default: d, minimum, description })
+const num = (d: number, description: string): JsonSchema => ({ type: 'number', default: d, description })
+const quota = (d: number, what: string): JsonSchema => ({ type: 'integer', default: d, minimum: -1, description: `Default ${what} per project; -1 is unlimited.` })
+
+export const SCHEDULER_FILTERS = [
+  'ComputeFilter', 'AvailabilityZoneFilter', 'ImagePropertiesFilter', 'ServerGroupAntiAffinityFilter',
+  'ServerGroupAffinityFilter', 'AggregateInstanceExtraSpecsFilter', 'SameHostFilter', 'DifferentHostFilter',
+]
+
+export const computeConfigSchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: int(8774, 'Port of the Compute API (Nova uses 8774).'),
+    maxRequestBodyBytes: int(114688, 'Largest request body accepted.', 1024),
+    defaultAvailabilityZone: { type: 'string', default: 'nova', description: 'Availability zone of hosts not in an aggregate that names one.' },
+    serviceDownTimeSec: int(60, 'Seconds without a heartbeat before a compute service counts as down.', 1),
+    reportIntervalSec: int(10, 'Seconds between compute agent heartbeats.', 1),
+    syncPowerStateIntervalSec: int(60, 'Seconds between power-state syncs on each compute agent (0 disables).'),
+    maxLimit: int(1000, 'Most servers returned in one page of a list.', 1),
+    rpcTimeoutMs: int(60000, 'Milliseconds a call between compute processes waits for its answer.', 100),
+    agent: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        virtDriver: { enum: ['fake'], default: 'fake', description: 'Virt driver of this host: fake (deterministic guests without a hypervisor; qemu follows).' },
+        nodeName: { type: 'string', default: '', description: 'Hypervisor name this host reports (empty: the host name).' },
+        vcpus: int(16, 'VCPUs this host offers (fake driver; qemu reads the host).', 1),
+        memoryMb: int(32768, 'Memory in MiB this host offers (fake driver; qemu reads the host).', 1),
+        diskGb: int(1000, 'Disk in GiB this host offers (fake driver; qemu reads the host).', 1),
+        reservedHostMemoryMb: int(512, 'Memory kept back for the host itself.'),
+        reservedHostDiskMb: int(0, 'Disk kept back for the host itself.'),
+        cpuAllocationRatio: num(16, 'Virtual CPUs per physical CPU.'),
+        ramAllocationRatio: num(1.5, 'Overcommit ratio of memory.'),
+        diskAllocationRatio: num(1, 'Overcommit ratio of disk.'),
+        fakeDelayMs: int(0, 'Fake driver: milliseconds each guest operation takes.'),
+      },
+    },
+    scheduler: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        maxAttempts: int(3, 'Hosts tried per instance before the build fails.', 1),
+        maxPlacementResults: int(1000, 'Allocation candidates asked of placement per request.', 1),
+        filters: { type: 'array', items: { enum: SCHEDULER_FILTERS }, default: SCHEDULER_FILTERS, description: 'Scheduler filters, in order.' },
+        ramWeightMultiplier: num(1, 'Weight of free RAM (positive spreads, negative stacks).'),
+        cpuWeightMultiplier: num(1, 'Weight of free VCPUs.'),
+        diskWeightMultiplier: num(1, 'Weight of free disk.'),
+        hostSubsetSize: int(1, 'Choose at random among this many best hosts.', 1),
+      },
+    },
+    quotas: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        instances: quota(10, 'servers'),
+        cores: quota(20, 'VCPUs'),
+        ram: quota(51200, 'MiB of RAM'),
+        keyPairs: quota(100, 'key pairs per user'),
+        metadataItems: quota(128, 'metadata items per server'),
+        serverGroups: quota(10, 'server groups'),
+        serverGroupMembers: quota(10, 'servers per server group'),
+        injectedFiles: quota(5, 'injected files'),
+        injectedFileContentBytes: quota(10240, 'bytes per injected file'),
+        injectedFilePathBytes: quota(255, 'bytes per injected file path'),
+      },
+    },
+  },
+}

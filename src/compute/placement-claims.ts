@@ -1,0 +1,35 @@
+/**
+ * @module Compute's {@link ResourceClaims} over the placement service's client: allocation
+ * candidates for the scheduler, claims and moves of allocations for the conductor, and the
+ * resource provider of each compute node for the agents. All with compute's service token.
+ */
+import { createPlacementClient } from '../placement/client.ts'
+import type { Candidate, ResourceClaims } from './model/placement.ts'
+
+export function placementClaims(url: string, token: () => Promise<string>): ResourceClaims {
+  const placement = createPlacementClient({ url, token })
+  return {
+    async candidates({ resources, required, forbidden, memberOf, limit }) {
+      const res = await placement.allocationCandidates({ resources, required, forbidden, memberOf, limit })
+      const out: Candidate[] = []
+      for (const req of res.allocation_requests) {
+        const providers = Object.keys(req.allocations)
+        // One compute node per candidate (no nested providers yet): the node is the provider holding VCPU.
+        const provider = providers.find((p) => 'VCPU' in req.allocations[p].resources) ?? providers[0]
+        const summary = Object.fromEntries(Object.entries(res.provider_summaries[provider]?.resources ?? {})
+          .map(([rc, s]) => [rc, { capacity: Number((s as { capacity: number }).capacity), used: Number((s as { used: number }).used) }]))
+        out.push({ provider, allocation: req.allocations, summary })
+      }
+      return out
+    },
+    claim: (consumer, allocation, projectId, userId) => placement.claim(consumer, { allocations: allocation, projectId, userId }),
+    release: (consumer) => placement.deleteAllocations(consumer),
+    async allocationsOf(consumer) {
+      return (await placement.getAllocations(consumer)).allocations
+    },
+    move: (changes) => placement.moveAllocations(Object.fromEntries(changes.map((c) => [c.consumer, {
+      allocations: c.allocation, project_id: c.projectId, user_id: c.userId,
+    }]))),
+    ensureProvider: (p) => placement.ensureProvider(p),
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * @module The conductor's RPC API (topic `conductor`): the multi-step workflows the API starts,
+ * and the only path from compute agents to the database (agents never open it, as in Nova).
+ */
+import type { Instance, RequestContext, RequestSpec, Selection } from '../model/instance.ts'
+
+export const CONDUCTOR_TOPIC = 'conductor'
+
+export type InstanceChanges = Partial<Omit<Instance, 'uuid' | 'tags' | 'created_at'>>
+
+export type ServiceReport = {
+  host: string
+  binary: string
+  /** Resources of the host's hypervisor (compute agents only). */
+  node?: {
+    uuid: string
+    hypervisorHostname: string
+    hypervisorType: string
+    hypervisorVersion: number
+    hostIp: string
+    vcpus: number
+    memoryMb: number
+    localGb: number
+    cpuInfo: Record<string, unknown>
+    cpuAllocationRatio: number
+    ramAllocationRatio: number
+    diskAllocationRatio: number
+    reservedHostMemoryMb: number
+    reservedHostDiskMb: number
+  }
+}
+
+export type ConductorRpc = {
+  /** From the API: schedule and build these instances (cast). */
+  buildInstances(args: { context: RequestContext; instanceUuids: string[]; spec: RequestSpec; adminPassword: string | null; requestedNetworks: RequestSpec['requested_networks']; blockDevices: unknown[] }): Promise<void>
+  /** From the API: cold migrate or resize; schedules, then starts prep_resize on the destination (call, so the API can answer 400/409 with no host). */
+  migrateServer(args: { context: RequestContext; instanceUuid: string; newFlavorId: string | null; host: string | null }): Promise<void>
+  liveMigrateServer(args: { context: RequestContext; instanceUuid: string; host: string | null }): Promise<void>
+  evacuateServer(args: { context: RequestContext; instanceUuid: string; host: string | null; adminPassword: string | null }): Promise<void>
+  unshelveServer(args: { context: RequestContext; instanceUuid: string; availabilityZone: string | null; host: string | null }): Promise<void>
+
+  /** From agents. */
+  reportService(args: ServiceReport): Promise<{ serviceUuid: string; disabled: boolean }>
+  instanceGet(args: { uuid: string }): Promise<Instance | null>
+  instancesOnHost(args: { host: string }): Promise<Instance[]>
+  /** Applies the changes; with `expectedTaskState` only when the instance's task_state is still one of those (else returns null). */
+  instanceUpdate(args: { uuid: string; changes: InstanceChanges; expectedTaskState?: Array<string | null> }): Promise<Instance | null>
+  /** Marks the instance deleted and frees its placement allocation and group membership. */
+  instanceDestroyed(args: { uuid: string }): Promise<void>
+  addFault(args: { uuid: string; code: number; message: string; details: string; host: string }): Promise<void>
+  actionEvent(args: { uuid: string; requestId: string; event: string; phase: 'start' | 'finish'; result?: 'Success' | 'Error'; traceback?: string; host: string }): Promise<void>
+  /** A build failed on `failedHost`: try the next alternate or put the instance in ERROR with a fault. */
+  rescheduleBuild(args: { build: unknown; failedHost: string; reason: string }): Promise<void>
+  migrationUpdate(args: { uuid: string; status: string }): Promise<void>
+  /** Moves the instance's allocation between consumers/providers (finish of resize / migration / revert). */
+  allocationsMoved(args: { instanceUuid: string; migrationUuid: string; outcome: 'confirmed' | 'reverted' | 'finished' }): Promise<void>
+}
+
+export type SchedulerRpc = {
+  /** Hosts for `count` instances: for each, the chosen host first, then alternates. Claims allocations for the chosen. */
+  selectDestinations(args: { spec: RequestSpec; instanceUuids: string[]; returnAlternates: boolean }): Promise<Selection[][]>
+}
+export const SCHEDULER_TOPIC = 'scheduler'

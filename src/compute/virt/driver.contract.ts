@@ -1,0 +1,128 @@
+/**
+ * @module The suite every virt driver passes: the behaviour the compute agent relies on, from
+ * the agent's side of the contract. Each driver's test file is one call to {@link describeVirtDriver}.
+ */
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { FlavorSnapshot } from '../model/instance.ts'
+import { PowerState } from '../model/states.ts'
+import type { GuestSpec, VirtDriver } from './driver.ts'
+
+const flavor: FlavorSnapshot = {
+  flavorid: '1', name: 'm1.tiny', memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1,
+  is_public: true, description: null, extra_specs: {},
+}
+
+export function guestSpec(uuid: string, over: Partial<GuestSpec> = {}): GuestSpec {
+  return {
+    uuid, name: `instance-${uuid.slice(0, 8)}`, hostname: 'guest', flavor, imageRef: 'image-1', imageProperties: {},
+    networkInfo: [], disks: { volumes: [] }, userData: null, metadata: {}, keyData: null, configDrive: false, adminPassword: null,
+    ...over,
+  }
+}
+
+export function describeVirtDriver(name: string, newDriver: () => Promise<VirtDriver>): void {
+  const uuid = () => crypto.randomUUID()
+
+  test(`${name}: reports host resources`, async () => {
+    const d = await newDriver()
+    const r = await d.hostResources()
+    assert.ok(r.vcpus > 0 && r.memoryMb > 0 && r.localGb > 0)
+    assert.ok(r.hypervisorType && r.hypervisorHostname)
+  })
+
+  test(`${name}: destroy of an unknown guest succeeds`, async () => {
+    await (await newDriver()).destroy(uuid())
+  })
+
+  test(`${name}: an unknown guest has no power state`, async () => {
+    assert.equal(await (await newDriver()).powerState(uuid()), PowerState.NOSTATE)
+  })
+
+  test(`${name}: spawn runs the guest, destroy removes it`, async () => {
+    const d = await newDriver()
+    const id = uuid()
+    await d.spawn(guestSpec(id))
+    assert.equal(await d.powerState(id), PowerState.RUNNING)
+    assert.deepEqual((await d.listGuests()).map((g) => g.uuid), [id])
+    await d.destroy(id)
+    assert.equal(await d.powerState(id), PowerState.NOSTATE)
+    assert.deepEqual(await d.listGuests(), [])
+  })
+
+  test(`${name}: power off, on, pause, suspend and their inverses`, async () => {
+    const d = await newDriver()
+    const spec = guestSpec(uuid())
+    await d.spawn(spec)
+    await d.powerOff(spec.uuid, 1)
+    assert.equal(await d.powerState(spec.uuid), PowerState.SHUTDOWN)
+    await d.powerOn(spec)
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    if (d.capabilities.supportsPause) {
+      await d.pause(spec.uuid)
+      assert.equal(await d.powerState(spec.uuid), PowerState.PAUSED)
+      await d.unpause(spec.uuid)
+      assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    }
+    if (d.capabilities.supportsSuspend) {
+      await d.suspend(spec.uuid)
+      assert.equal(await d.powerState(spec.uuid), PowerState.SUSPENDED)
+      await d.resume(spec)
+      assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    }
+    await d.reboot(spec, 'HARD')
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    await d.destroy(spec.uuid)
+  })
+
+  test(`${name}: operations on a missing guest fail`, async () => {
+    const d = await newDriver()
+    await assert.rejects(d.powerOff(uuid(), 1))
+    await assert.rejects(d.consoleOutput(uuid()))
+  })
+
+  test(`${name}: spawning the same guest twice fails and keeps the first`, async () => {
+    const d = await newDriver()
+    const spec = guestSpec(uuid())
+    await d.spawn(spec)
+    await assert.rejects(d.spawn(spec))
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    await d.destroy(spec.uuid)
+  })
+
+  test(`${name}: console output is text`, async () => {
+    const d = await newDriver()
+    const spec = guestSpec(uuid())
+    await d.spawn(spec)
+    assert.equal(typeof await d.consoleOutput(spec.uuid), 'string')
+    await d.destroy(spec.uuid)
+  })
+
+  test(`${name}: live migration moves the guest between two drivers`, async (t) => {
+    const src = await newDriver()
+    if (!src.capabilities.supportsLiveMigration) return t.skip('driver does not live-migrate')
+    const dst = await newDriver()
+    const spec = guestSpec(uuid())
+    await src.spawn(spec)
+    await dst.preLiveMigration(spec)
+    await src.liveMigrate(spec.uuid, 'dest')
+    await dst.postLiveMigrationAtDestination(spec)
+    assert.equal(await src.powerState(spec.uuid), PowerState.NOSTATE)
+    assert.equal(await dst.powerState(spec.uuid), PowerState.RUNNING)
+    await dst.destroy(spec.uuid)
+  })
+
+  test(`${name}: cold migration then revert brings the guest back on the source`, async () => {
+    const src = await newDriver()
+    const dst = await newDriver()
+    const spec = guestSpec(uuid())
+    await src.spawn(spec)
+    await src.migrateDiskAndPowerOff(spec.uuid, 'dest', spec.flavor)
+    await dst.finishMigration(spec, true)
+    assert.equal(await dst.powerState(spec.uuid), PowerState.RUNNING)
+    await dst.destroy(spec.uuid)
+    await src.finishRevertMigration(spec, true)
+    assert.equal(await src.powerState(spec.uuid), PowerState.RUNNING)
+    await src.destroy(spec.uuid)
+  })
+}

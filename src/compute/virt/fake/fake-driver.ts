@@ -1,0 +1,239 @@
+/**
+ * @module The fake hypervisor: guests are entries in a map, every operation deterministic.
+ * Options make it slow (`delayMs`) or failing: `failOn` makes chosen operations throw, and the
+ * flavor extra spec `nubis:fake_fault=<operation>` fails that operation for one flavor's guests,
+ * so tests can drive reschedules and faults through the public API. Tests reach the
+ * hypervisor's own view through {@link FakeDriver.guests} and {@link FakeDriver.crash}.
+ */
+import { Readable } from 'node:stream'
+import type { FlavorSnapshot, NetworkInfo } from '../../model/instance.ts'
+import { PowerState } from '../../model/states.ts'
+import type { DriverCapabilities, GuestSpec, GuestState, HostResources, VirtDriver } from '../driver.ts'
+
+export type FakeDriverOptions = {
+  vcpus: number
+  memoryMb: number
+  diskGb: number
+  delayMs?: number
+  /** Operations that always fail, e.g. ['spawn']. */
+  failOn?: string[]
+  hostname?: string
+}
+
+export type FakeGuest = {
+  uuid: string
+  name: string
+  powerState: PowerState
+  flavor: FlavorSnapshot
+  imageRef: string
+  networkInfo: NetworkInfo
+  rescued: boolean
+  adminPassword: string | null
+  console: string[]
+  /** Disks handed to another host by a cold migration, not yet confirmed or reverted. */
+  migratingTo: string | null
+}
+
+export class FakeDriverError extends Error {
+  override name = 'FakeDriverError'
+}
+
+export class FakeDriver implements VirtDriver {
+  readonly capabilities: DriverCapabilities = {
+    supportsLiveMigration: true, supportsRescue: true, supportsSnapshot: true, supportsPause: true,
+    supportsSuspend: true, supportsAttachInterface: true, supportsSetAdminPassword: true,
+  }
+  readonly #guests = new Map<string, FakeGuest>()
+  readonly #opts: FakeDriverOptions
+  #host = ''
+
+  constructor(opts: FakeDriverOptions) {
+    this.#opts = opts
+  }
+
+  /** The hypervisor's own view (read-only copies). */
+  guests(): FakeGuest[] {
+    return [...this.#guests.values()].map((g) => ({ ...g }))
+  }
+
+  /** Simulates a guest that stops by itself (a crash or a shutdown from inside). */
+  crash(uuid: string, state: PowerState = PowerState.SHUTDOWN): void {
+    const g = this.#guests.get(uuid)
+    if (g) g.powerState = state
+  }
+
+  async init(host: string): Promise<void> {
+    this.#host = host
+  }
+
+  async hostResources(): Promise<HostResources> {
+    return {
+      hypervisorType: 'fake', hypervisorVersion: 1000, hypervisorHostname: this.#opts.hostname || this.#host,
+      hostIp: '127.0.0.1', vcpus: this.#opts.vcpus, memoryMb: this.#opts.memoryMb, localGb: this.#opts.diskGb,
+      cpuInfo: { arch: 'x86_64', model: 'fake', vendor: 'Nubis', topology: { sockets: 1, cores: this.#opts.vcpus, threads: 1 }, features: [] },
+    }
+  }
+
+  async listGuests(): Promise<GuestState[]> {
+    return [...this.#guests.values()].map((g) => ({ uuid: g.uuid, powerState: g.powerState }))
+  }
+
+  async powerState(uuid: string): Promise<PowerState> {
+    return this.#guests.get(uuid)?.powerState ?? PowerState.NOSTATE
+  }
+
+  async spawn(guest: GuestSpec): Promise<void> {
+    await this.#step('spawn', guest.flavor)
+    if (this.#guests.has(guest.uuid)) throw new FakeDriverError(`guest ${guest.uuid} already exists on ${this.#host}`)
+    this.#guests.set(guest.uuid, {
+      uuid: guest.uuid, name: guest.name, powerState: PowerState.RUNNING, flavor: guest.flavor, imageRef: guest.imageRef,
+      networkInfo: guest.networkInfo, rescued: false, adminPassword: guest.adminPassword, migratingTo: null,
+      console: [`Nubis fake hypervisor on ${this.#host}`, `booting ${guest.hostname} from image ${guest.imageRef || '(volume)'}`, `${guest.hostname} login:`],
+    })
+  }
+
+  async destroy(uuid: string): Promise<void> {
+    await this.#step('destroy', this.#guests.get(uuid)?.flavor)
+    this.#guests.delete(uuid)
+  }
+
+  async powerOff(uuid: string): Promise<void> {
+    const g = await this.#guest('power_off', uuid)
+    g.powerState = PowerState.SHUTDOWN
+    g.console.push('reboot: Power down')
+  }
+
+  async powerOn(guest: GuestSpec): Promise<void> {
+    const g = await this.#guest('power_on', guest.uuid)
+    g.powerState = PowerState.RUNNING
+    g.console.push(`${guest.hostname} login:`)
+  }
+
+  async reboot(guest: GuestSpec, type: 'SOFT' | 'HARD'): Promise<void> {
+    const g = await this.#guest('reboot', guest.uuid)
+    if (type === 'SOFT' && g.powerState !== PowerState.RUNNING) throw new FakeDriverError('soft reboot needs a running guest')
+    g.powerState = PowerState.RUNNING
+    g.console.push(`${type === 'HARD' ? 'hard' : 'soft'} reboot`, `${guest.hostname} login:`)
+  }
+
+  async pause(uuid: string): Promise<void> {
+    (await this.#guest('pause', uuid)).powerState = PowerState.PAUSED
+  }
+
+  async unpause(uuid: string): Promise<void> {
+    (await this.#guest('unpause', uuid)).powerState = PowerState.RUNNING
+  }
+
+  async suspend(uuid: string): Promise<void> {
+    (await this.#guest('suspend', uuid)).powerState = PowerState.SUSPENDED
+  }
+
+  async resume(guest: GuestSpec): Promise<void> {
+    (await this.#guest('resume', guest.uuid)).powerState = PowerState.RUNNING
+  }
+
+  async rescue(guest: GuestSpec, rescueImageRef: string): Promise<void> {
+    const g = await this.#guest('rescue', guest.uuid)
+    g.rescued = true
+    g.powerState = PowerState.RUNNING
+    g.console.push(`rescue boot from image ${rescueImageRef}`)
+  }
+
+  async unrescue(guest: GuestSpec): Promise<void> {
+    const g = await this.#guest('unrescue', guest.uuid)
+    g.rescued = false
+    g.powerState = PowerState.RUNNING
+  }
+
+  async rebuild(guest: GuestSpec): Promise<void> {
+    await this.#step('rebuild', guest.flavor)
+    const before = this.#guests.get(guest.uuid)
+    this.#guests.delete(guest.uuid)
+    await this.spawn(guest).catch((err) => {
+      if (before) this.#guests.set(guest.uuid, before)
+      throw err
+    })
+  }
+
+  async snapshot(uuid: string): Promise<{ data: NodeJS.ReadableStream; diskFormat: string; containerFormat: string }> {
+    const g = await this.#guest('snapshot', uuid)
+    return { data: Readable.from([Buffer.from(`fake disk of ${g.uuid} from image ${g.imageRef}\n`)]), diskFormat: 'raw', containerFormat: 'bare' }
+  }
+
+  async setAdminPassword(uuid: string, password: string): Promise<void> {
+    const g = await this.#guest('set_admin_password', uuid)
+    if (g.powerState !== PowerState.RUNNING) throw new FakeDriverError('the guest agent is not running')
+    g.adminPassword = password
+  }
+
+  async consoleOutput(uuid: string): Promise<string> {
+    return (await this.#guest('console_output', uuid)).console.join('\n') + '\n'
+  }
+
+  async attachInterface(uuid: string, vif: NetworkInfo[number]): Promise<void> {
+    const g = await this.#guest('attach_interface', uuid)
+    g.networkInfo = [...g.networkInfo.filter((v) => v.port_id !== vif.port_id), vif]
+  }
+
+  async detachInterface(uuid: string, vif: NetworkInfo[number]): Promise<void> {
+    const g = await this.#guest('detach_interface', uuid)
+    g.networkInfo = g.networkInfo.filter((v) => v.port_id !== vif.port_id)
+  }
+
+  async migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void> {
+    const g = await this.#guest('migrate_disk_and_power_off', uuid)
+    g.powerState = PowerState.SHUTDOWN
+    g.migratingTo = destHost
+  }
+
+  async finishMigration(guest: GuestSpec, powerOn: boolean): Promise<void> {
+    await this.#step('finish_migration', guest.flavor)
+    if (this.#guests.get(guest.uuid)?.migratingTo === null) throw new FakeDriverError(`guest ${guest.uuid} already runs here`)
+    this.#guests.delete(guest.uuid)
+    await this.spawn(guest)
+    if (!powerOn) this.#guests.get(guest.uuid)!.powerState = PowerState.SHUTDOWN
+  }
+
+  async confirmMigration(uuid: string): Promise<void> {
+    await this.#step('confirm_migration')
+    if (this.#guests.get(uuid)?.migratingTo) this.#guests.delete(uuid)
+  }
+
+  async finishRevertMigration(guest: GuestSpec, powerOn: boolean): Promise<void> {
+    const g = await this.#guest('finish_revert_migration', guest.uuid)
+    g.migratingTo = null
+    g.flavor = guest.flavor
+    g.powerState = powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN
+  }
+
+  async preLiveMigration(guest: GuestSpec): Promise<void> {
+    await this.#step('pre_live_migration', guest.flavor)
+  }
+
+  async liveMigrate(uuid: string): Promise<void> {
+    await this.#guest('live_migration', uuid)
+    this.#guests.delete(uuid)
+  }
+
+  async postLiveMigrationAtDestination(guest: GuestSpec): Promise<void> {
+    await this.#step('post_live_migration_at_destination', guest.flavor)
+    this.#guests.delete(guest.uuid)
+    await this.spawn(guest)
+  }
+
+  async #guest(op: string, uuid: string): Promise<FakeGuest> {
+    const g = this.#guests.get(uuid)
+    await this.#step(op, g?.flavor)
+    if (!g) throw new FakeDriverError(`guest ${uuid} does not exist on ${this.#host}`)
+    return g
+  }
+
+  /** The configured delay, then the injected fault if this operation should fail. */
+  async #step(op: string, flavor?: FlavorSnapshot): Promise<void> {
+    if (this.#opts.delayMs) await new Promise((r) => setTimeout(r, this.#opts.delayMs))
+    const faults = (flavor?.extra_specs['nubis:fake_fault'] ?? '').split(',').map((s) => s.trim())
+    if (this.#opts.failOn?.includes(op) || faults.includes(op)) {
+      throw new FakeDriverError(`injected fault: ${op} failed on ${this.#host}`)
+    }
+  }
+}

@@ -189,7 +189,8 @@ describe('identity roles, implied roles, grants and role assignments', () => {
 
     const eff = (await admin.get(`/v3/role_assignments?user.id=${u.id}&effective&include_names`)).body.role_assignments
     const view = eff.map((a: any) => `${a.scope.project.name}:${a.role.name}:${a.links.membership ? 'group' : 'user'}`).sort()
-    assert.deepEqual(view, ['admin:reader:user', 'demo:member:group', 'demo:reader:group', 'demo:reader:user'])
+    // Inherited to every project of the domain, the bootstrap's `service` project included.
+    assert.deepEqual(view, ['admin:reader:user', 'demo:member:group', 'demo:reader:group', 'demo:reader:user', 'service:reader:user'])
     const fromGroup = eff.find((a: any) => a.role.name === 'member')
     assert.equal(fromGroup.user.name, u.name)
     assert.equal(fromGroup.links.membership, `${cloud.identityUrl}/v3/groups/${g.id}/users/${u.id}`)

@@ -21,7 +21,11 @@ export function guestSpec(uuid: string, over: Partial<GuestSpec> = {}): GuestSpe
   }
 }
 
-export function describeVirtDriver(name: string, newDriver: () => Promise<VirtDriver>): void {
+/**
+ * `newDriver(host)` gives a driver initialised for `host` (a fresh name each call when omitted);
+ * drivers of one suite run must be able to move guests between their hosts (migrations).
+ */
+export function describeVirtDriver(name: string, newDriver: (host?: string) => Promise<VirtDriver>): void {
   const uuid = () => crypto.randomUUID()
 
   test(`${name}: reports host resources`, async () => {
@@ -99,30 +103,70 @@ export function describeVirtDriver(name: string, newDriver: () => Promise<VirtDr
   })
 
   test(`${name}: live migration moves the guest between two drivers`, async (t) => {
-    const src = await newDriver()
+    const src = await newDriver('src-' + uuid().slice(0, 8))
     if (!src.capabilities.supportsLiveMigration) return t.skip('driver does not live-migrate')
-    const dst = await newDriver()
+    const destHost = 'dest-' + uuid().slice(0, 8)
+    const dst = await newDriver(destHost)
     const spec = guestSpec(uuid())
     await src.spawn(spec)
+    await assert.rejects(src.liveMigrate(spec.uuid, destHost), 'the destination must be prepared first')
+    assert.equal(await src.powerState(spec.uuid), PowerState.RUNNING, 'a refused live migration leaves the guest running')
     await dst.preLiveMigration(spec)
-    await src.liveMigrate(spec.uuid, 'dest')
+    await src.liveMigrate(spec.uuid, destHost)
     await dst.postLiveMigrationAtDestination(spec)
     assert.equal(await src.powerState(spec.uuid), PowerState.NOSTATE)
+    assert.deepEqual((await src.listGuests()).map((g) => g.uuid), [])
     assert.equal(await dst.powerState(spec.uuid), PowerState.RUNNING)
+    assert.deepEqual((await dst.listGuests()).map((g) => g.uuid), [spec.uuid])
+    await dst.destroy(spec.uuid)
+  })
+
+  test(`${name}: cold migration then confirm leaves the guest only on the destination, with the new flavor`, async () => {
+    const src = await newDriver('src-' + uuid().slice(0, 8))
+    const destHost = 'dest-' + uuid().slice(0, 8)
+    const dst = await newDriver(destHost)
+    const spec = guestSpec(uuid())
+    await src.spawn(spec)
+    const bigger = { ...spec.flavor, flavorid: '2', name: 'm1.small', memory_mb: 128, root_gb: 2 }
+    await src.migrateDiskAndPowerOff(spec.uuid, destHost, bigger)
+    assert.equal(await src.powerState(spec.uuid), PowerState.NOSTATE, 'the source guest is shut down and undefined')
+    await dst.finishMigration({ ...spec, flavor: bigger }, true)
+    assert.equal(await dst.powerState(spec.uuid), PowerState.RUNNING)
+    await src.confirmMigration(spec.uuid)
+    assert.deepEqual((await src.listGuests()).map((g) => g.uuid), [])
+    assert.deepEqual((await dst.listGuests()).map((g) => g.uuid), [spec.uuid])
+    await assert.rejects(src.finishRevertMigration(spec, true), 'nothing is left to revert to after a confirm')
     await dst.destroy(spec.uuid)
   })
 
   test(`${name}: cold migration then revert brings the guest back on the source`, async () => {
-    const src = await newDriver()
-    const dst = await newDriver()
+    const src = await newDriver('src-' + uuid().slice(0, 8))
+    const destHost = 'dest-' + uuid().slice(0, 8)
+    const dst = await newDriver(destHost)
     const spec = guestSpec(uuid())
     await src.spawn(spec)
-    await src.migrateDiskAndPowerOff(spec.uuid, 'dest', spec.flavor)
-    await dst.finishMigration(spec, true)
-    assert.equal(await dst.powerState(spec.uuid), PowerState.RUNNING)
+    await src.migrateDiskAndPowerOff(spec.uuid, destHost, spec.flavor)
+    await dst.finishMigration(spec, false)
+    assert.equal(await dst.powerState(spec.uuid), PowerState.SHUTDOWN, 'finish without power-on leaves it stopped')
     await dst.destroy(spec.uuid)
     await src.finishRevertMigration(spec, true)
     assert.equal(await src.powerState(spec.uuid), PowerState.RUNNING)
+    assert.equal(await dst.powerState(spec.uuid), PowerState.NOSTATE)
     await src.destroy(spec.uuid)
+  })
+
+  test(`${name}: a resize on the same host keeps the original until confirm or revert`, async () => {
+    const host = 'same-' + uuid().slice(0, 8)
+    const d = await newDriver(host)
+    const spec = guestSpec(uuid())
+    await d.spawn(spec)
+    const bigger = { ...spec.flavor, flavorid: '2', name: 'm1.small', memory_mb: 128 }
+    await d.migrateDiskAndPowerOff(spec.uuid, host, bigger)
+    await d.finishMigration({ ...spec, flavor: bigger }, true)
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    await d.destroy(spec.uuid)
+    await d.finishRevertMigration(spec, true)
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    await d.destroy(spec.uuid)
   })
 }

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeVirtDriver, guestSpec } from '../driver.contract.ts'
-import { FakeDriver } from './fake-driver.ts'
+import { FakeDriver, FakeWorld } from './fake-driver.ts'
 import { PowerState } from '../../model/states.ts'
 
-const make = async () => {
-  const d = new FakeDriver({ vcpus: 4, memoryMb: 4096, diskGb: 40 })
-  await d.init('host-a')
+const world = new FakeWorld()
+let hosts = 0
+const make = async (host = `host-${++hosts}`) => {
+  const d = new FakeDriver({ vcpus: 4, memoryMb: 4096, diskGb: 40, world })
+  await d.init(host)
   return d
 }
 
@@ -16,7 +18,7 @@ test('fake: a flavor extra spec injects a fault into one operation', async () =>
   const d = await make()
   const spec = guestSpec(crypto.randomUUID())
   spec.flavor = { ...spec.flavor, extra_specs: { 'nubis:fake_fault': 'spawn' } }
-  await assert.rejects(d.spawn(spec), /injected fault: spawn failed on host-a/)
+  await assert.rejects(d.spawn(spec), /injected fault: spawn failed on host-\d+/)
   assert.equal(await d.powerState(spec.uuid), PowerState.NOSTATE)
 })
 
@@ -26,4 +28,22 @@ test('fake: crash() stops a guest as if it shut down by itself', async () => {
   await d.spawn(spec)
   d.crash(spec.uuid)
   assert.equal(await d.powerState(spec.uuid), PowerState.SHUTDOWN)
+})
+
+test('fake: a restarted agent finds the guests its host kept; other hosts see none of them', async () => {
+  const a = await make('keep-a')
+  const spec = guestSpec(crypto.randomUUID())
+  await a.spawn(spec)
+  const again = await make('keep-a')
+  assert.deepEqual((await again.listGuests()).map((g) => g.uuid), [spec.uuid])
+  assert.deepEqual(await (await make('keep-b')).listGuests(), [])
+})
+
+test('fake: drivers without a world share nothing', async () => {
+  const a = new FakeDriver({ vcpus: 1, memoryMb: 512, diskGb: 1 })
+  const b = new FakeDriver({ vcpus: 1, memoryMb: 512, diskGb: 1 })
+  await a.init('same')
+  await b.init('same')
+  await a.spawn(guestSpec(crypto.randomUUID()))
+  assert.deepEqual(await b.listGuests(), [])
 })

@@ -18,6 +18,11 @@ export type FakeDriverOptions = {
   /** Operations that always fail, e.g. ['spawn']. */
   failOn?: string[]
   hostname?: string
+  /**
+   * The fake data centre this host belongs to: guests move between the hosts of one world
+   * (migrations, evacuate) and outlive a restart of the agent. Default: a world of its own.
+   */
+  world?: FakeWorld
 }
 
 export type FakeGuest = {
@@ -38,17 +43,53 @@ export class FakeDriverError extends Error {
   override name = 'FakeDriverError'
 }
 
+/** One host's fake hypervisor: its guests, and what other hosts are handing it. */
+type FakeHypervisor = {
+  guests: Map<string, FakeGuest>
+  /** Disks (cold migration) or running guests (live migration) sent here, not yet taken over. */
+  incoming: Map<string, FakeGuest>
+  /** Guests this host is prepared to receive by live migration. */
+  expecting: Set<string>
+  /** What a cold migration left on its source (Nova's `_resize` directory), until confirm or revert. */
+  migrated: Map<string, FakeGuest>
+}
+
+/**
+ * The hypervisors of several fake hosts, by host name. The compute agents of one process share
+ * one world (virt/registry.ts), so a guest leaves one host's hypervisor and appears on
+ * another's, while each agent's driver sees only its own host's guests.
+ */
+export class FakeWorld {
+  readonly #hosts = new Map<string, FakeHypervisor>()
+
+  hypervisor(host: string): FakeHypervisor {
+    let h = this.#hosts.get(host)
+    if (!h) this.#hosts.set(host, h = { guests: new Map(), incoming: new Map(), expecting: new Set(), migrated: new Map() })
+    return h
+  }
+}
+
+/** The world of the fake agents started by this process (tests run several hosts in one process). */
+export const sharedFakeWorld = new FakeWorld()
+
 export class FakeDriver implements VirtDriver {
   readonly capabilities: DriverCapabilities = {
     supportsLiveMigration: true, supportsRescue: true, supportsSnapshot: true, supportsPause: true,
     supportsSuspend: true, supportsAttachInterface: true, supportsSetAdminPassword: true,
   }
-  readonly #guests = new Map<string, FakeGuest>()
   readonly #opts: FakeDriverOptions
+  readonly #world: FakeWorld
+  #hv: FakeHypervisor
   #host = ''
 
   constructor(opts: FakeDriverOptions) {
     this.#opts = opts
+    this.#world = opts.world ?? new FakeWorld()
+    this.#hv = new FakeWorld().hypervisor('')
+  }
+
+  get #guests(): Map<string, FakeGuest> {
+    return this.#hv.guests
   }
 
   /** The hypervisor's own view (read-only copies). */
@@ -64,6 +105,7 @@ export class FakeDriver implements VirtDriver {
 
   async init(host: string): Promise<void> {
     this.#host = host
+    this.#hv = this.#world.hypervisor(host)
   }
 
   async hostResources(): Promise<HostResources> {
@@ -95,6 +137,8 @@ export class FakeDriver implements VirtDriver {
   async destroy(uuid: string): Promise<void> {
     await this.#step('destroy', this.#guests.get(uuid)?.flavor)
     this.#guests.delete(uuid)
+    this.#hv.incoming.delete(uuid)
+    this.#hv.expecting.delete(uuid)
   }
 
   async powerOff(uuid: string): Promise<void> {
@@ -183,42 +227,64 @@ export class FakeDriver implements VirtDriver {
   async migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void> {
     const g = await this.#guest('migrate_disk_and_power_off', uuid)
     g.powerState = PowerState.SHUTDOWN
-    g.migratingTo = destHost
+    g.console.push('reboot: Power down')
+    // The guest is undefined here; its disks stay behind until confirm and a copy goes to the destination.
+    this.#guests.delete(uuid)
+    this.#hv.migrated.set(uuid, { ...g, migratingTo: destHost })
+    this.#world.hypervisor(destHost).incoming.set(uuid, { ...g, console: [...g.console], migratingTo: null })
   }
 
   async finishMigration(guest: GuestSpec, powerOn: boolean): Promise<void> {
     await this.#step('finish_migration', guest.flavor)
-    if (this.#guests.get(guest.uuid)?.migratingTo === null) throw new FakeDriverError(`guest ${guest.uuid} already runs here`)
-    this.#guests.delete(guest.uuid)
-    await this.spawn(guest)
-    if (!powerOn) this.#guests.get(guest.uuid)!.powerState = PowerState.SHUTDOWN
+    const disks = this.#hv.incoming.get(guest.uuid)
+    if (!disks) throw new FakeDriverError(`no migrated disks of guest ${guest.uuid} arrived on ${this.#host}`)
+    if (this.#guests.has(guest.uuid)) throw new FakeDriverError(`guest ${guest.uuid} already runs on ${this.#host}`)
+    this.#hv.incoming.delete(guest.uuid)
+    this.#guests.set(guest.uuid, {
+      ...disks, name: guest.name, flavor: guest.flavor, networkInfo: guest.networkInfo, migratingTo: null,
+      powerState: powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN,
+      console: [...disks.console, `resized to flavor ${guest.flavor.name} on ${this.#host}`, ...(powerOn ? [`${guest.hostname} login:`] : [])],
+    })
   }
 
   async confirmMigration(uuid: string): Promise<void> {
-    await this.#step('confirm_migration')
-    if (this.#guests.get(uuid)?.migratingTo) this.#guests.delete(uuid)
+    await this.#step('confirm_migration', this.#hv.migrated.get(uuid)?.flavor)
+    this.#hv.migrated.delete(uuid)
   }
 
   async finishRevertMigration(guest: GuestSpec, powerOn: boolean): Promise<void> {
-    const g = await this.#guest('finish_revert_migration', guest.uuid)
-    g.migratingTo = null
-    g.flavor = guest.flavor
-    g.powerState = powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN
+    await this.#step('finish_revert_migration', guest.flavor)
+    const kept = this.#hv.migrated.get(guest.uuid)
+    if (!kept) throw new FakeDriverError(`nothing of guest ${guest.uuid} was kept on ${this.#host} to revert to`)
+    this.#hv.migrated.delete(guest.uuid)
+    this.#guests.set(guest.uuid, {
+      ...kept, flavor: guest.flavor, networkInfo: guest.networkInfo, migratingTo: null,
+      powerState: powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN,
+    })
   }
 
   async preLiveMigration(guest: GuestSpec): Promise<void> {
     await this.#step('pre_live_migration', guest.flavor)
+    if (this.#guests.has(guest.uuid)) throw new FakeDriverError(`guest ${guest.uuid} already runs on ${this.#host}`)
+    this.#hv.expecting.add(guest.uuid)
   }
 
-  async liveMigrate(uuid: string): Promise<void> {
-    await this.#guest('live_migration', uuid)
+  async liveMigrate(uuid: string, destHost: string): Promise<void> {
+    const g = await this.#guest('live_migration', uuid)
+    const dest = this.#world.hypervisor(destHost)
+    if (destHost === this.#host) throw new FakeDriverError(`cannot live-migrate guest ${uuid} to its own host`)
+    if (!dest.expecting.has(uuid)) throw new FakeDriverError(`host ${destHost} is not prepared to receive guest ${uuid}`)
+    dest.expecting.delete(uuid)
     this.#guests.delete(uuid)
+    dest.incoming.set(uuid, { ...g, console: [...g.console, `live-migrated from ${this.#host} to ${destHost}`] })
   }
 
   async postLiveMigrationAtDestination(guest: GuestSpec): Promise<void> {
     await this.#step('post_live_migration_at_destination', guest.flavor)
-    this.#guests.delete(guest.uuid)
-    await this.spawn(guest)
+    const g = this.#hv.incoming.get(guest.uuid)
+    if (!g) throw new FakeDriverError(`guest ${guest.uuid} did not arrive on ${this.#host}`)
+    this.#hv.incoming.delete(guest.uuid)
+    this.#guests.set(guest.uuid, { ...g, networkInfo: guest.networkInfo, migratingTo: null })
   }
 
   async #guest(op: string, uuid: string): Promise<FakeGuest> {

@@ -16,6 +16,10 @@ export type ComputeConfig = {
   maxLimit: number
   /** RPC timeout for calls between compute processes. */
   rpcTimeoutMs: number
+  /** A resize may pick the instance's own host (Nova's allow_resize_to_same_host); a cold migration never does. */
+  allowResizeToSameHost?: boolean
+  /** Seconds after which a resize waiting in VERIFY_RESIZE is confirmed by itself; 0 never (resize_confirm_window). */
+  resizeConfirmWindowSec?: number
   agent: {
     /** Virt driver of this host's compute agent: fake (deterministic, for tests) or qemu. */
     virtDriver: string
@@ -80,6 +84,8 @@ export const computeConfigSchema: JsonSchema = {
     syncPowerStateIntervalSec: int(60, 'Seconds between power-state syncs on each compute agent (0 disables).'),
     maxLimit: int(1000, 'Most servers returned in one page of a list.', 1),
     rpcTimeoutMs: int(60000, 'Milliseconds a call between compute processes waits for its answer.', 100),
+    allowResizeToSameHost: { type: 'boolean', default: false, description: 'Let a resize land on the host the server is on (a cold migration never does).' },
+    resizeConfirmWindowSec: int(0, 'Seconds after which a resized server waiting for confirmation is confirmed automatically (0: never).'),
     agent: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

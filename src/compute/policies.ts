@@ -44,7 +44,7 @@ const admin = [
   'servers:show:host_status', 'servers:show:host_status:unknown-only', 'servers:migrations:index',
   'servers:create:requested_destination', 'servers:create:zero_disk_flavor',
   'os-extended-server-attributes', 'os-migrate-server:migrate', 'os-migrate-server:migrate:host',
-  'os-migrate-server:migrate_live', 'os-evacuate', 'os-admin-actions:reset_state', 'os-admin-actions:inject_network_info',
+  'os-migrate-server:migrate_live', 'os-migrate-server:migrate_live:host', 'os-evacuate', 'os-admin-actions:reset_state', 'os-admin-actions:inject_network_info',
   'os-shelve:shelve_offload', 'os-shelve:unshelve_to_host', 'os-lock-server:unlock:unlock_override',
   'servers:migrations:show', 'servers:migrations:force_complete', 'servers:migrations:delete',
   'os-migrations:index', 'os-instance-actions:events', 'os-instance-actions:events:details',

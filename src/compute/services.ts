@@ -88,6 +88,7 @@ async function startParts(ctx: ServiceContext<ComputeSections>, parts: Part[]): 
       const d = factory(c.agent, config.host)
       const agent = createComputeAgent({
         host: config.host, driver: d, conductor: rpc.conductor, castConductor: rpc.castConductor, network, claims, config: c, log,
+        agents: { call: (h) => rpc.agent(h), cast: rpc.castAgent },
       })
       served.push(await transport.serve(agentTopic(config.host), agent.rpc))
       await agent.start()

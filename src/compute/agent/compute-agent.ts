@@ -15,6 +15,7 @@ import { guestOf } from './guest.ts'
 import { createInstanceLocks } from './instance-locks.ts'
 import type { AgentContext, ComputeAgentDeps } from './context.ts'
 import { moreAgentActions } from './more-actions.ts'
+import { cleanUpEvacuated } from './move-actions.ts'
 
 export type { ActionStep, AgentContext, ComputeAgentDeps } from './context.ts'
 
@@ -189,6 +190,7 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
 
   /** After a restart: finish interrupted deletes, fail interrupted builds, reap guests of deleted instances. */
   async function recover(): Promise<void> {
+    await cleanUpEvacuated(deps).catch((err) => log.error(`could not clean up after evacuations from ${host}: ${errText(err)}`))
     const instances = await conductor.instancesOnHost({ host })
     const known = new Set(instances.map((i) => i.uuid))
     for (const g of await driver.listGuests()) {

@@ -4,7 +4,7 @@ import type { ComputeConfig } from '../config.ts'
 import type { Instance } from '../model/instance.ts'
 import type { ResourceClaims } from '../model/placement.ts'
 import type { NetworkApi } from '../network/network-api.ts'
-import type { ActionRequest } from '../rpc/agent-rpc.ts'
+import type { ActionRequest, AgentRpc } from '../rpc/agent-rpc.ts'
 import type { ConductorRpc, InstanceChanges } from '../rpc/conductor-rpc.ts'
 import type { VirtDriver } from '../virt/driver.ts'
 
@@ -15,6 +15,8 @@ export type ComputeAgentDeps = {
   /** Casts to the conductor (reschedules must not wait for the next build to finish). */
   castConductor: <K extends keyof ConductorRpc>(method: K, args: Parameters<ConductorRpc[K]>[0]) => Promise<void>
   network: NetworkApi
+  /** Other hosts' agents, for the two-host moves (resize, live migration); absent in single-host tests. */
+  agents?: { call(host: string): AgentRpc; cast: <K extends keyof AgentRpc>(host: string, method: K, args: Parameters<AgentRpc[K]>[0]) => Promise<void> }
   claims: ResourceClaims
   config: ComputeConfig
   log: Logger

@@ -5,6 +5,7 @@
 import { NovaError } from '../errors.ts'
 import type { AgentRpc } from '../rpc/agent-rpc.ts'
 import type { AgentContext } from './context.ts'
+import { moveAgentActions } from './move-actions.ts'
 
 type More = Omit<AgentRpc, 'buildAndRunInstance' | 'terminateInstance' | 'stopInstance' | 'startInstance' | 'rebootInstance' |
   'pauseInstance' | 'unpauseInstance' | 'suspendInstance' | 'resumeInstance' | 'getConsoleOutput'>
@@ -15,8 +16,6 @@ export function moreAgentActions(_ctx: AgentContext): More {
   }
   return {
     rescueInstance: notYet, unrescueInstance: notYet, rebuildInstance: notYet, snapshotInstance: notYet, setAdminPassword: notYet,
-    shelveInstance: notYet, shelveOffloadInstance: notYet, unshelveInstance: notYet, prepResize: notYet, resizeInstance: notYet,
-    finishResize: notYet, confirmResize: notYet, revertResize: notYet, finishRevertResize: notYet, preLiveMigration: notYet,
-    liveMigration: notYet, postLiveMigrationAtDestination: notYet, evacuateInstance: notYet, attachInterface: notYet as never, detachInterface: notYet,
+    shelveInstance: notYet, shelveOffloadInstance: notYet, unshelveInstance: notYet, ...moveAgentActions(_ctx), attachInterface: notYet as never, detachInterface: notYet,
   }
 }

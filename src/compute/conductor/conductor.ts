@@ -11,6 +11,7 @@ import type { ConductorRpc } from '../rpc/conductor-rpc.ts'
 import { buildWorkflows } from './build.ts'
 import type { ConductorDeps } from './deps.ts'
 import { moveWorkflows } from './move.ts'
+import { releaseMoveAllocations } from './move-support.ts'
 
 export function createConductor(base: Omit<ConductorDeps, 'destroyed'>): ConductorRpc {
   const deps: ConductorDeps = { ...base, destroyed: (uuid) => destroyed(uuid) }
@@ -23,6 +24,7 @@ export function createConductor(base: Omit<ConductorDeps, 'destroyed'>): Conduct
     }).where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst()
     await db.deleteFrom('server_group_members').where('instance_uuid', '=', uuid).execute()
     await deps.claims.release(uuid).catch((err) => log.warn(`could not free the placement allocation of deleted instance ${uuid}`, { error: (err as Error).message }))
+    await releaseMoveAllocations(deps, uuid)
     if (Number(res.numUpdatedRows)) log.info(`instance ${uuid} deleted`)
   }
 

@@ -43,6 +43,9 @@ export function changesToRow(changes: InstanceChanges): Partial<InstanceRow> {
     else if (BOOL_COLUMNS.has(k)) row[k] = toDbBool(Boolean(v))
     else row[k] = v
   }
+  // A new flavor (resize, revert) brings its sizes to the columns quotas and host usage count.
+  const f = changes.flavor
+  if (f) Object.assign(row, { flavorid: f.flavorid, vcpus: f.vcpus, memory_mb: f.memory_mb, root_gb: f.root_gb, ephemeral_gb: f.ephemeral_gb, swap: f.swap })
   return row as Partial<InstanceRow>
 }
 

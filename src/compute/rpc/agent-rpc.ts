@@ -41,7 +41,7 @@ export type AgentRpc = {
   shelveOffloadInstance(args: ActionRequest): Promise<void>
   unshelveInstance(args: ActionRequest & { selection: Selection }): Promise<void>
   /** Cold migration and resize, three steps over the two hosts (Nova's prep_resize, resize_instance, finish_resize). */
-  prepResize(args: ActionRequest & { migrationUuid: string; selection: Selection; newFlavor: Instance['flavor'] }): Promise<void>
+  prepResize(args: ActionRequest & { migrationUuid: string; selection: Selection; newFlavor: Instance['flavor']; alternates?: Selection[] }): Promise<void>
   resizeInstance(args: ActionRequest & { migrationUuid: string; destHost: string }): Promise<void>
   finishResize(args: ActionRequest & { migrationUuid: string }): Promise<void>
   confirmResize(args: ActionRequest & { migrationUuid: string }): Promise<void>
@@ -53,7 +53,7 @@ export type AgentRpc = {
   liveMigration(args: ActionRequest & { migrationUuid: string; destHost: string }): Promise<void>
   postLiveMigrationAtDestination(args: ActionRequest & { migrationUuid: string }): Promise<void>
   /** Re-creates the guest here from its image after its host went down (evacuate). */
-  evacuateInstance(args: ActionRequest & { selection: Selection; imageRef: string; adminPassword: string | null; migrationUuid: string }): Promise<void>
+  evacuateInstance(args: ActionRequest & { selection: Selection; imageRef: string; adminPassword: string | null; migrationUuid: string; stopped?: boolean }): Promise<void>
   getConsoleOutput(args: ActionRequest & { length: number | null }): Promise<string>
   attachInterface(args: ActionRequest & { networkId?: string; portId?: string; fixedIp?: string; tag?: string }): Promise<Vif>
   detachInterface(args: ActionRequest & { portId: string }): Promise<void>

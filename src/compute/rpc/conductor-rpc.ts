@@ -3,6 +3,7 @@
  * and the only path from compute agents to the database (agents never open it, as in Nova).
  */
 import type { Instance, RequestContext, RequestSpec, Selection } from '../model/instance.ts'
+import type { Migration } from '../model/migration.ts'
 
 export const CONDUCTOR_TOPIC = 'conductor'
 
@@ -34,9 +35,15 @@ export type ConductorRpc = {
   /** From the API: schedule and build these instances (cast). */
   buildInstances(args: { context: RequestContext; instanceUuids: string[]; spec: RequestSpec; adminPassword: string | null; requestedNetworks: RequestSpec['requested_networks']; blockDevices: unknown[] }): Promise<void>
   /** From the API: cold migrate or resize; schedules, then starts prep_resize on the destination (call, so the API can answer 400/409 with no host). */
-  migrateServer(args: { context: RequestContext; instanceUuid: string; newFlavorId: string | null; host: string | null }): Promise<void>
-  liveMigrateServer(args: { context: RequestContext; instanceUuid: string; host: string | null }): Promise<void>
-  evacuateServer(args: { context: RequestContext; instanceUuid: string; host: string | null; adminPassword: string | null }): Promise<void>
+  migrateServer(args: {
+    context: RequestContext; instanceUuid: string; newFlavorId: string | null; host: string | null
+    /** From the destination's agent when prep_resize failed there: try the next alternate. */
+    retry?: { migrationUuid: string; alternates: Selection[]; failedHost: string; reason: string }
+  }): Promise<void>
+  /** Checks and schedules, then starts the move (the API calls it before 2.34 so it can answer 400, casts it after). */
+  liveMigrateServer(args: { context: RequestContext; instanceUuid: string; host: string | null; blockMigration?: boolean | null; force?: boolean }): Promise<void>
+  /** Rebuilds the instance of a down host elsewhere; the API created the evacuation's migration record. */
+  evacuateServer(args: { context: RequestContext; instanceUuid: string; host: string | null; adminPassword: string | null; migrationUuid?: string; force?: boolean; stopped?: boolean }): Promise<void>
   unshelveServer(args: { context: RequestContext; instanceUuid: string; availabilityZone: string | null; host: string | null }): Promise<void>
 
   /** From agents. */
@@ -52,6 +59,9 @@ export type ConductorRpc = {
   /** A build failed on `failedHost`: try the next alternate or put the instance in ERROR with a fault. */
   rescheduleBuild(args: { build: unknown; failedHost: string; reason: string }): Promise<void>
   migrationUpdate(args: { uuid: string; status: string }): Promise<void>
+  migrationGet(args: { uuid: string }): Promise<Migration | null>
+  /** Evacuations away from `host` its agent has not cleaned up after (it destroys those guests when it comes back). */
+  evacuationsFrom(args: { host: string }): Promise<Migration[]>
   /** Moves the instance's allocation between consumers/providers (finish of resize / migration / revert). */
   allocationsMoved(args: { instanceUuid: string; migrationUuid: string; outcome: 'confirmed' | 'reverted' | 'finished' }): Promise<void>
 }

@@ -1,4 +1,7 @@
 /** The remaining server actions (rescue, rebuild, createImage, shelve, resize, migrate, live migrate, evacuate, password, security groups, interfaces). */
 import type { ServerAction } from './action.ts'
+import { moveActions } from './moves.ts'
 
-export const moreActions: Record<string, ServerAction> = {}
+export const moreActions: Record<string, ServerAction> = {
+  ...moveActions,
+}

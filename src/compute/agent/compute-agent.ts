@@ -252,6 +252,10 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
       if (config.syncPowerStateIntervalSec > 0) {
         timers.push(setInterval(() => void syncPowerStates().catch((err) => log.warn(`power-state sync failed: ${errText(err)}`)), config.syncPowerStateIntervalSec * 1000))
       }
+      const confirmWindow = config.resizeConfirmWindowSec ?? 0
+      if (confirmWindow > 0) {
+        timers.push(setInterval(() => void conductor.confirmOverdueResizes({ host }).catch((err) => log.warn(`auto-confirm of resizes failed: ${errText(err)}`)), Math.min(60, confirmWindow) * 1000))
+      }
       for (const t of timers) t.unref()
     },
     async stop() {

@@ -392,3 +392,23 @@ test('evacuate: refused while the source is up; after it is down, rebuilt on hos
   assert.equal(placement.allocations.has(m.uuid), false)
   assert.equal((await findInstance(kit.db, id))?.host, 'host-b')
 })
+
+test('a resize left in VERIFY_RESIZE past resizeConfirmWindowSec is confirmed by itself', async () => {
+  const id = await runningServer()
+  assert.equal((await action(id, { resize: { flavorRef: '2' } })).status, 202)
+  await settled(id, 'resized')
+  const rpc = (kit.deps as unknown as { rpc: { conductor: { confirmOverdueResizes(a: { host: string }): Promise<number> } } }).rpc
+  assert.equal(await rpc.conductor.confirmOverdueResizes({ host: 'host-b' }), 0, 'disabled by default (0)')
+  config.resizeConfirmWindowSec = 1
+  try {
+    assert.equal(await rpc.conductor.confirmOverdueResizes({ host: 'host-b' }), 0, 'not yet overdue')
+    await new Promise((r) => setTimeout(r, 1100))
+    assert.equal(await rpc.conductor.confirmOverdueResizes({ host: 'host-b' }), 1)
+  } finally {
+    config.resizeConfirmWindowSec = 0
+  }
+  const i = await settled(id, 'active')
+  assert.equal(i.flavor.flavorid, '2')
+  await waitFor('the migration to be confirmed', async () => (await migrationsOf(id))[0].status === 'confirmed')
+  assert.deepEqual((await events(id, 'confirmResize')).map((e) => [e.event, e.result]), [['compute_confirm_resize', 'Success']])
+})

@@ -62,6 +62,8 @@ export type ConductorRpc = {
   migrationGet(args: { uuid: string }): Promise<Migration | null>
   /** Evacuations away from `host` its agent has not cleaned up after (it destroys those guests when it comes back). */
   evacuationsFrom(args: { host: string }): Promise<Migration[]>
+  /** Confirms the resizes onto `host` left in VERIFY_RESIZE longer than resizeConfirmWindowSec (Nova's _poll_unconfirmed_resizes); returns how many. */
+  confirmOverdueResizes(args: { host: string }): Promise<number>
   /** Moves the instance's allocation between consumers/providers (finish of resize / migration / revert). */
   allocationsMoved(args: { instanceUuid: string; migrationUuid: string; outcome: 'confirmed' | 'reverted' | 'finished' }): Promise<void>
 }

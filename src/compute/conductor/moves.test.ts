@@ -412,3 +412,27 @@ test('a resize left in VERIFY_RESIZE past resizeConfirmWindowSec is confirmed by
   await waitFor('the migration to be confirmed', async () => (await migrationsOf(id))[0].status === 'confirmed')
   assert.deepEqual((await events(id, 'confirmResize')).map((e) => [e.event, e.result]), [['compute_confirm_resize', 'Success']])
 })
+
+test('a prep_resize failing on the chosen host is rescheduled to the alternate', async () => {
+  await startAgent('host-c')
+  const id = await runningServer()
+  // host-c is emptiest, so the scheduler picks it first; a leftover guest of the same instance there fails its prep.
+  await drivers['host-c'].spawn({
+    uuid: id, name: 'stale', hostname: 'vm', flavor: SMALL, imageRef: 'image-1', imageProperties: {}, networkInfo: [],
+    disks: { volumes: [] }, userData: null, metadata: {}, keyData: null, configDrive: false, adminPassword: null,
+  })
+  assert.equal((await action(id, { resize: { flavorRef: '2' } })).status, 202)
+  const i = await settled(id, 'resized')
+  assert.equal(i.host, 'host-b', 'moved on to the alternate')
+  const [m] = await migrationsOf(id)
+  assert.equal(m.dest_compute, 'host-b')
+  assert.deepEqual(placement.allocations.get(id), { [NODE_B]: { resources: flavorResources(BIG, false) } })
+  assert.deepEqual(placement.allocations.get(m.uuid), { [NODE_A]: { resources: flavorResources(SMALL, false) } })
+  assert.deepEqual((await events(id, 'resize')).map((e) => [e.event, e.result]), [
+    ['conductor_migrate_server', 'Success'], ['compute_prep_resize', 'Error'], ['conductor_migrate_server', 'Success'],
+    ['compute_prep_resize', 'Success'], ['compute_resize_instance', 'Success'], ['compute_finish_resize', 'Success'],
+  ])
+  assert.equal((await action(id, { revertResize: null })).status, 202)
+  assert.equal((await settled(id, 'active')).host, 'host-a')
+  assert.deepEqual(placement.allocations.get(id), { [NODE_A]: { resources: flavorResources(SMALL, false) } })
+})

@@ -436,3 +436,32 @@ test('a prep_resize failing on the chosen host is rescheduled to the alternate',
   assert.equal((await settled(id, 'active')).host, 'host-a')
   assert.deepEqual(placement.allocations.get(id), { [NODE_A]: { resources: flavorResources(SMALL, false) } })
 })
+
+test('with allowResizeToSameHost a resize may stay on its host; the host holds both flavors until confirm', async () => {
+  const id = await runningServer()
+  const NODE_C = nodeUuidOf('host-c')
+  for (const [filler, node] of [['filler-b', NODE_B], ['filler-c', NODE_C]] as const) {
+    const free = 11520 - (placement.usage(node).MEMORY_MB ?? 0) - 100
+    assert.ok(await placement.claim(filler, { [node]: { resources: { MEMORY_MB: free } } }, 'p', 'u'))
+  }
+  try {
+    assert.equal((await action(id, { resize: { flavorRef: '2' } })).status, 202)
+    assert.equal((await settled(id, 'active')).flavor.flavorid, '1', 'without the option no host fits')
+    config.allowResizeToSameHost = true
+    assert.equal((await action(id, { resize: { flavorRef: '2' } })).status, 202)
+    const i = await settled(id, 'resized')
+    assert.equal(i.host, 'host-a')
+    const m = (await migrationsOf(id)).at(-1)!
+    assert.deepEqual(placement.allocations.get(id), { [NODE_A]: { resources: flavorResources(BIG, false) } })
+    assert.deepEqual(placement.allocations.get(m.uuid), { [NODE_A]: { resources: flavorResources(SMALL, false) } })
+    assert.equal(drivers['host-a'].guests().find((g) => g.uuid === id)?.flavor.flavorid, '2')
+    assert.equal((await action(id, { confirmResize: null })).status, 204)
+    await settled(id, 'active')
+    await waitFor('the migration to be confirmed', async () => (await migrationsOf(id)).at(-1)!.status === 'confirmed')
+    assert.equal(placement.allocations.has(m.uuid), false)
+  } finally {
+    config.allowResizeToSameHost = false
+    await placement.release('filler-b')
+    await placement.release('filler-c')
+  }
+})

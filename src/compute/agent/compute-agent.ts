@@ -167,7 +167,8 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
         MEMORY_MB: { total: r.memoryMb, reserved: a.reservedHostMemoryMb, allocation_ratio: a.ramAllocationRatio, max_unit: r.memoryMb },
         DISK_GB: { total: r.localGb, reserved: Math.ceil(a.reservedHostDiskMb / 1024), allocation_ratio: a.diskAllocationRatio, max_unit: r.localGb },
       },
-      traits: ['COMPUTE_NET_ATTACH_INTERFACE', 'COMPUTE_STATUS_ENABLED'],
+      // os-traits has no ENABLED trait: an enabled host simply lacks COMPUTE_STATUS_DISABLED (Nova sets that one while the service is disabled).
+      traits: ['COMPUTE_NET_ATTACH_INTERFACE'],
     })
     await report(r)
   }

@@ -465,3 +465,22 @@ test('with allowResizeToSameHost a resize may stay on its host; the host holds b
     await placement.release('filler-c')
   }
 })
+
+test('body checks per microversion: live migration and evacuate parameters', async () => {
+  const id = await runningServer()
+  const live = (body: unknown, version: string) => action(id, { 'os-migrateLive': body }, 'admin', version)
+  assert.equal((await live({ host: null, block_migration: false }, '2.1')).status, 400, 'disk_over_commit is required before 2.25')
+  assert.equal((await live({ host: null, block_migration: false, disk_over_commit: false }, '2.25')).status, 400, 'and gone from 2.25')
+  assert.equal((await live({ host: null, block_migration: 'auto', force: true }, '2.30')).status, 400, "can't force without a host")
+  assert.equal((await live({ host: 'host-b', block_migration: 'auto', force: true }, '2.68')).status, 400, 'force is gone from 2.68')
+  assert.equal((await live({ host: null, block_migration: 'maybe' }, '2.25')).status, 400)
+  assert.equal((await action(id, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, 'demo', '2.25')).status, 403)
+  assert.equal((await action(id, { resize: { flavorRef: '2', 'OS-DCF:diskConfig': 'SOMETIMES' } })).status, 400)
+  assert.equal((await action(id, { evacuate: { onSharedStorage: true, adminPass: 'x' } }, 'admin', '2.1')).status, 400)
+  assert.equal((await action(id, { evacuate: { force: true } }, 'admin', '2.29')).status, 400)
+  assert.equal((await action(id, { evacuate: { onSharedStorage: false } }, 'admin', '2.14')).status, 400, 'onSharedStorage is gone from 2.14')
+  assert.equal((await action(id, { evacuate: {} }, 'demo', '2.14')).status, 403)
+  const i = await findInstance(kit.db, id)
+  assert.equal(i?.task_state, null)
+  assert.equal((await migrationsOf(id)).length, 0)
+})

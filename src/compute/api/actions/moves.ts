@@ -106,7 +106,11 @@ export const moveActions: Record<string, ServerAction> = {
     const ram = flavor.memory_mb - i.flavor.memory_mb
     if (cores > 0 || ram > 0) await checkServerQuota(deps.db, deps.config, i.project_id, i.user_id, { instances: 0, cores: Math.max(0, cores), ram: Math.max(0, ram) })
     const started = await beginTransition(deps, req, i, {
-      action: 'resize', vmStates: [V.ACTIVE, V.STOPPED], taskStates: [null], changes: { task_state: T.RESIZE_PREP, progress: 0, new_flavor: flavor }, record: 'resize',
+      action: 'resize', vmStates: [V.ACTIVE, V.STOPPED], taskStates: [null], changes: {
+        task_state: T.RESIZE_PREP, progress: 0, new_flavor: flavor,
+        ...(disk ? { system_metadata: { ...i.system_metadata, disk_config: disk as string } } : {}),
+      },
+      record: 'resize',
     })
     await deps.rpc.castConductor('migrateServer', { context: requestContext(deps, req), instanceUuid: started.uuid, newFlavorId: flavor.flavorid, host: null })
     return accepted()
@@ -128,10 +132,17 @@ export const moveActions: Record<string, ServerAction> = {
     const m = await migrationOfInstance(deps.db, i.uuid, ['finished'], ['resize', 'migration'])
     if (!m) throw badRequest('Instance has not been resized.')
     if (!i.old_flavor) throw badRequest('Flavor used by the instance could not be found.')
-    const started = await beginTransition(deps, req, i, {
-      action: 'revertResize', vmStates: [V.RESIZED], taskStates: [null], changes: { task_state: T.RESIZE_REVERTING }, record: 'revertResize',
-    })
+    // The migration first: of a confirm and a revert racing, only one takes it out of 'finished'.
     if (!(await updateMigration(deps.db, m.uuid, { status: 'reverting' }, ['finished']))) throw badRequest('Instance has not been resized.')
+    let started: Instance
+    try {
+      started = await beginTransition(deps, req, i, {
+        action: 'revertResize', vmStates: [V.RESIZED], taskStates: [null], changes: { task_state: T.RESIZE_REVERTING }, record: 'revertResize',
+      })
+    } catch (err) {
+      await updateMigration(deps.db, m.uuid, { status: 'finished' }, ['reverting'])
+      throw err
+    }
     await deps.rpc.castAgent(m.dest_compute!, 'revertResize', { context: requestContext(deps, req), instance: started, migrationUuid: m.uuid })
     return accepted()
   },

@@ -484,3 +484,19 @@ test('body checks per microversion: live migration and evacuate parameters', asy
   assert.equal(i?.task_state, null)
   assert.equal((await migrationsOf(id)).length, 0)
 })
+
+test('forced live migration (2.30) of a paused server skips the scheduler and keeps it paused', async () => {
+  const id = await runningServer('host-a', SMALL, 'paused')
+  await drivers['host-a'].pause(id)
+  const r = await action(id, { 'os-migrateLive': { host: 'host-c', block_migration: true, force: 'yes' } }, 'admin', '2.30')
+  assert.equal(r.status, 202, JSON.stringify(r.body))
+  const i = await settled(id, 'paused')
+  assert.equal(i.host, 'host-c')
+  assert.equal(i.power_state, PowerState.PAUSED)
+  assert.deepEqual(placement.allocations.get(id), { [nodeUuidOf('host-c')]: { resources: flavorResources(SMALL, false) } })
+  assert.equal(drivers['host-c'].guests().find((g) => g.uuid === id)?.powerState, PowerState.PAUSED)
+  assert.deepEqual((await events(id, 'live-migration')).map((e) => [e.event, e.result]), [
+    ['conductor_live_migrate_instance', 'Success'], ['compute_pre_live_migration', 'Success'], ['compute_live_migration', 'Success'],
+    ['compute_post_live_migration_at_destination', 'Success'],
+  ])
+})

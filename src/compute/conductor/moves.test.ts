@@ -500,3 +500,21 @@ test('forced live migration (2.30) of a paused server skips the scheduler and ke
     ['compute_post_live_migration_at_destination', 'Success'],
   ])
 })
+
+test('a failing finish on the destination leaves the server in ERROR with a fault and the migration in error', async () => {
+  const now = nowIso()
+  await kit.db.insertInto('flavors').values({
+    flavorid: '6', name: 'f6', memory_mb: 768, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0,
+    description: null, created_at: now, updated_at: null,
+  }).execute()
+  await kit.db.insertInto('flavor_extra_specs').values({ flavorid: '6', key: 'nubis:fake_fault', value: 'finish_migration' }).execute()
+  const id = await runningServer()
+  assert.equal((await action(id, { resize: { flavorRef: '6' } })).status, 202)
+  const i = await settled(id, 'error')
+  const [m] = await migrationsOf(id)
+  assert.equal(m.status, 'error')
+  const fault = await kit.db.selectFrom('instance_faults').select('message').where('instance_uuid', '=', id).executeTakeFirst()
+  assert.match(fault?.message ?? '', /injected fault: finish_migration/)
+  assert.equal(i.task_state, null)
+  assert.deepEqual((await events(id, 'resize')).map((e) => [e.event, e.result]).at(-1), ['compute_finish_resize', 'Error'])
+})

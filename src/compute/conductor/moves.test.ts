@@ -518,3 +518,23 @@ test('a failing finish on the destination leaves the server in ERROR with a faul
   assert.equal(i.task_state, null)
   assert.deepEqual((await events(id, 'resize')).map((e) => [e.event, e.result]).at(-1), ['compute_finish_resize', 'Error'])
 })
+
+test('evacuate at 2.95 stops the server at its new host; a forced evacuate (2.29) needs no scheduler', async () => {
+  const a = await runningServer('host-b')
+  const b = await runningServer('host-b')
+  await kit.db.updateTable('compute_services').set({ forced_down: 1 }).where('host', '=', 'host-b').execute()
+  try {
+    const r = await action(a, { evacuate: {} }, 'admin', '2.95')
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.equal(r.body, undefined, 'no body from 2.14')
+    const i = await settled(a, 'stopped')
+    assert.notEqual(i.host, 'host-b')
+    assert.equal(i.power_state, PowerState.SHUTDOWN)
+    assert.equal((await action(b, { evacuate: { host: 'host-c', force: true } }, 'admin', '2.29')).status, 200)
+    const j = await settled(b, 'active')
+    assert.equal(j.host, 'host-c')
+    assert.deepEqual(placement.allocations.get(b), { [nodeUuidOf('host-c')]: { resources: flavorResources(SMALL, false) } })
+  } finally {
+    await kit.db.updateTable('compute_services').set({ forced_down: 0 }).where('host', '=', 'host-b').execute()
+  }
+})

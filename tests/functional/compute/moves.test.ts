@@ -179,12 +179,14 @@ test('resize to another host, VERIFY_RESIZE with both hosts held, then confirm',
 test('resize then revert: the old flavor, host and allocation come back', { skip }, async () => {
   const s = await boot('42')
   const source = hostOf(s)
+  const before = { source: (await usages(source)).MEMORY_MB ?? 0, dest: (await usages(other(source))).MEMORY_MB ?? 0 }
   assert.equal((await demo.post(`/v2.1/servers/${s.id}/action`, { resize: { flavorRef: '84' } })).status, 202)
   await waitFor(s.id, 'VERIFY_RESIZE')
   assert.equal((await demo.post(`/v2.1/servers/${s.id}/action`, { revertResize: null })).status, 202)
   const back = await waitFor(s.id, 'ACTIVE')
   assert.equal(hostOf(back), source)
   assert.deepEqual(await allocations(s.id), { [await providerOf(source)]: nano })
+  assert.deepEqual({ source: (await usages(source)).MEMORY_MB ?? 0, dest: (await usages(other(source))).MEMORY_MB ?? 0 }, before, 'nothing else is held on either host')
   const fakeDest = source === 'host-a' ? hostB.driver! : hostA.driver!
   assert.equal(fakeDest.guests().some((g) => g.uuid === s.id), false, 'the destination removed its copy')
   assert.equal((await demo.delete(`/v2.1/servers/${s.id}`)).status, 204)

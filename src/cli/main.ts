@@ -20,6 +20,7 @@ import { createIdentityClient } from '../identity/client.ts'
 import { imageUrl, openImageDb } from '../image/services.ts'
 import { openNetworkDb } from '../network/services.ts'
 import { openComputeDb } from '../compute/services.ts'
+import { openPlacementDb } from '../placement/services.ts'
 import { registerTinyGuest, TINY_GUEST_IMAGE } from '../image/tiny-guest-image.ts'
 import { writeCloudsYaml, type CloudAccount } from './clouds-yaml.ts'
 import { allInOne, catalogEntries, configSections, services, type NubisConfig } from './services.ts'
@@ -63,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     case 'doctor':
       return (await runDoctor({ print: (l) => process.stdout.write(l + '\n') })).ok ? 0 : 1
     case 'db migrate':
-      for (const open of [openIdentityDb, openImageDb, openNetworkDb, openComputeDb]) await (await open(config, log)).close()
+      for (const open of [openIdentityDb, openImageDb, openNetworkDb, openPlacementDb, openComputeDb]) await (await open(config, log)).close()
       return 0
     case 'identity bootstrap': {
       await bootstrapAndWriteClouds(config, log)

@@ -13,14 +13,17 @@ import { networkConfigSchema } from '../network/config.ts'
 import { networkCatalogEntry, networkServices, type NetworkSections } from '../network/services.ts'
 import { computeConfigSchema } from '../compute/config.ts'
 import { computeCatalogEntry, computeServices, type ComputeSections } from '../compute/services.ts'
+import { placementConfigSchema } from '../placement/config.ts'
+import { placementCatalogEntry, placementServices, type PlacementSections } from '../placement/services.ts'
 
-export type NubisConfig = CommonConfig & IdentitySections & ImageSections & NetworkSections & ComputeSections
+export type NubisConfig = CommonConfig & IdentitySections & ImageSections & NetworkSections & PlacementSections & ComputeSections
 
 /** Runnable processes by name: `nubis run identity`. */
 export const services: Record<string, StartService<any>> = {
   ...identityServices,
   ...imageServices,
   ...networkServices,
+  ...placementServices,
   ...computeServices,
 }
 
@@ -35,6 +38,7 @@ export const configSections: Record<string, JsonSchema> = {
   identity: identityConfigSchema,
   image: imageConfigSchema,
   network: networkConfigSchema,
+  placement: placementConfigSchema,
   compute: computeConfigSchema,
 }
 
@@ -48,6 +52,6 @@ export function catalogEntries(config: NubisConfig): CatalogEndpoint[] {
     networkCatalogEntry(config),
     { type: 'volumev3', name: 'cinderv3', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },
     { type: 'block-storage', name: 'cinder', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },
-    { type: 'placement', name: 'placement', description: 'Placement', url: `${base}:8778` },
+    placementCatalogEntry(config),
   ]
 }

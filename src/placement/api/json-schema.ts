@@ -10,7 +10,7 @@ export function isUuidLike(s: string): boolean {
   return /^[0-9a-f]{32}$/i.test(s.replace(/^(urn:)?(uuid:)?/i, '').replace(/[{}-]/g, ''))
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: false, formats: { uuid: isUuidLike } })
+const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: false, verbose: true, formats: { uuid: isUuidLike } })
 const compiled = new WeakMap<object, ValidateFunction>()
 
 /** Why `value` fails `schema`, in jsonschema's words; undefined when it is valid. */

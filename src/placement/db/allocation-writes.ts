@@ -36,7 +36,8 @@ export type ConsumerWrite = {
 /** The consumer generation in the request is not the stored one (not retried: the caller must re-read). */
 export class ConsumerGenerationMismatch extends PlacementRefusal {
   constructor(expected: number | null, got: number | null) {
-    super(`consumer generation conflict - expected ${expected === null ? 'null' : expected} but got ${got === null ? 'null' : got}`)
+    // Placement formats a missing stored generation as null and a missing requested one as Python's None.
+    super(`consumer generation conflict - expected ${expected === null ? 'null' : expected} but got ${got === null ? 'None' : got}`)
   }
 }
 
@@ -87,7 +88,7 @@ export async function writeAllocations(trx: Trx, consumers: ConsumerWrite[], cla
 
   // 3. Capacity and unit constraints, as placement checks them.
   const uuidOf = new Map([...providers.values()].map((p) => [p.id, p.uuid]))
-  await classes.ensureIds([...wanted.values()].map((w) => w.rc))
+  await classes.ensureIds([...wanted.values()].map((w) => w.rc), trx)
   for (const a of perAllocation) {
     const inv = inventories.get(key(a.rp, a.rc))
     const rcName = classes.nameOf(a.rc)

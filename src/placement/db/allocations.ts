@@ -28,7 +28,7 @@ export async function consumerAllocations(db: Db, consumer: string, classes: Nam
       'c.project_id', 'c.user_id', 'c.generation', 'c.updated_at as consumer_updated_at', 'ct.name as consumer_type',
     ])
     .where('a.consumer_id', '=', consumer).orderBy('rp.id').orderBy('a.resource_class_id').execute()
-  await classes.ensureIds(rows.map((r) => Number(r.resource_class_id)))
+  await classes.ensureIds(rows.map((r) => Number(r.resource_class_id)), db as Kysely<PlacementDb>)
   const providers = new Map<string, { generation: number; resources: Record<string, number> }>()
   let lastModified: string | undefined
   for (const r of rows) {
@@ -55,7 +55,7 @@ export async function providerAllocations(db: Db, providerId: number, classes: N
     .innerJoin('consumers as c', 'c.uuid', 'a.consumer_id')
     .select(['a.consumer_id', 'a.resource_class_id', 'a.used', 'a.updated_at', 'c.generation'])
     .where('a.resource_provider_id', '=', providerId).orderBy('a.consumer_id').orderBy('a.resource_class_id').execute()
-  await classes.ensureIds(rows.map((r) => Number(r.resource_class_id)))
+  await classes.ensureIds(rows.map((r) => Number(r.resource_class_id)), db as Kysely<PlacementDb>)
   const consumers: ProviderAllocations = new Map()
   let lastModified: string | undefined
   for (const r of rows) {

@@ -33,7 +33,7 @@ export const capacityOf = (i: InventoryFields): number => Math.trunc((i.total - 
 export async function getInventories(db: Kysely<PlacementDb> | Trx, providerId: number, classes: NameTable): Promise<Inventory[]> {
   const rows = await db.selectFrom('inventories').selectAll().where('resource_provider_id', '=', providerId)
     .orderBy('resource_class_id').execute()
-  await classes.ensureIds(rows.map((r) => Number(r.resource_class_id)))
+  await classes.ensureIds(rows.map((r) => Number(r.resource_class_id)), db as Kysely<PlacementDb>)
   return rows.map((r) => ({
     resource_class: classes.nameOf(Number(r.resource_class_id)),
     total: Number(r.total), reserved: Number(r.reserved), min_unit: Number(r.min_unit), max_unit: Number(r.max_unit),
@@ -63,7 +63,7 @@ export async function replaceInventories(
   const removed = existing.filter((r) => !wanted.has(Number(r.resource_class_id)))
   const inUse = removed.filter((r) => Number(r.used) > 0).map((r) => Number(r.resource_class_id))
   if (inUse.length) {
-    await classes.ensureIds(inUse)
+    await classes.ensureIds(inUse, trx)
     throw new InventoryInUse(inUse.map((id) => classes.nameOf(id)), p.uuid)
   }
   if (removed.length) {
@@ -82,7 +82,7 @@ export async function replaceInventories(
     const old = have.get(id)
     if (!old) continue
     if (Number(old.used) > capacityOf(fields)) {
-      await classes.ensureIds([id])
+      await classes.ensureIds([id], trx)
       log.warn('resource provider is now over capacity', { provider: p.uuid, resource_class: classes.nameOf(id) })
     }
     if (sameFields(old, fields)) continue

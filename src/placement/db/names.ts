@@ -28,9 +28,9 @@ export class NameTable {
     this.#byId = new Map()
   }
 
-  async #reload(): Promise<void> {
+  async #reload(db: Kysely<PlacementDb> = this.#db): Promise<void> {
     this.#loading ??= (async () => {
-      const rows = await this.#db.selectFrom(this.#table).select(['id', 'name']).execute()
+      const rows = await db.selectFrom(this.#table).select(['id', 'name']).execute()
       this.#byName = new Map(rows.map((r) => [r.name, Number(r.id)]))
       this.#byId = new Map(rows.map((r) => [Number(r.id), r.name]))
     })().finally(() => (this.#loading = undefined))
@@ -64,10 +64,13 @@ export class NameTable {
     return this.#byId.get(id) ?? `UNKNOWN_${id}`
   }
 
-  /** Makes every id in `ids` known to {@link nameOf}. */
-  async ensureIds(ids: Iterable<number>): Promise<void> {
+  /**
+   * Makes every id in `ids` known to {@link nameOf}. Inside a transaction pass it as `db`: on
+   * SQLite's single connection a read outside the transaction would wait for it forever.
+   */
+  async ensureIds(ids: Iterable<number>, db?: Kysely<PlacementDb>): Promise<void> {
     for (const id of ids) {
-      if (!this.#byId.has(id)) return this.#reload()
+      if (!this.#byId.has(id)) return this.#reload(db)
     }
   }
 }

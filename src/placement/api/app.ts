@@ -1,0 +1,96 @@
+/**
+ * @module The Placement API: the route table of every resource and the request pipeline placement
+ * runs (keystonemiddleware's token check except on `/`, the microversion, Accept and Content-Type
+ * checks), answering with placement's error bodies and `OpenStack-API-Version` on every response.
+ */
+import { CloudError, NotFound, Unauthorized } from '../../common/errors.ts'
+import { readJsonBody } from '../../common/http/json-body.ts'
+import { createApiServer, type ApiServer } from '../../common/http/server.ts'
+import { route, type ApiRequest, type Middleware, type Route } from '../../common/http/types.ts'
+import {
+  attachRequest, AuthRequired, PlacementBadRequest, PlacementNotAcceptable, PlacementUnsupportedMediaType, placementErrorBody,
+} from '../errors.ts'
+import type { PlacementDeps, PlacementRequest, PlacementRoute } from './context.ts'
+import { aggregateRoutes } from './handlers/aggregates.ts'
+import { allocationCandidateRoutes } from './handlers/allocation-candidates.ts'
+import { allocationRoutes } from './handlers/allocations.ts'
+import { inventoryRoutes } from './handlers/inventories.ts'
+import { reshaperRoutes } from './handlers/reshaper.ts'
+import { resourceClassRoutes } from './handlers/resource-classes.ts'
+import { providerRoutes } from './handlers/resource-providers.ts'
+import { rootRoutes } from './handlers/root.ts'
+import { traitRoutes } from './handlers/traits.ts'
+import { usageRoutes } from './handlers/usages.ts'
+import { requestedMinor, versionHeader } from './microversion.ts'
+
+export type PlacementApiOptions = {
+  authenticate: Middleware
+  /** Named in the 401's WWW-Authenticate. */
+  authUrl: string
+}
+
+const allRoutes = (): PlacementRoute[] => [
+  ...rootRoutes, ...providerRoutes, ...inventoryRoutes, ...resourceClassRoutes, ...traitRoutes, ...aggregateRoutes,
+  ...allocationRoutes, ...allocationCandidateRoutes, ...usageRoutes, ...reshaperRoutes,
+]
+
+const acceptable = (accept: string) =>
+  accept.split(',').some((a) => ['application/json', 'application/*', '*/*'].includes(a.split(';')[0].trim().toLowerCase()))
+
+export function createPlacementApi(deps: PlacementDeps, opts: PlacementApiOptions): ApiServer {
+  const wrap = ([method, , handler, o = {}]: PlacementRoute): Route['handler'] => async (raw: ApiRequest) => {
+    const req = raw as PlacementRequest
+    let minor: number | undefined
+    try {
+      if (!o.public) {
+        try {
+          await opts.authenticate(req)
+        } catch (err) {
+          if (err instanceof Unauthorized) throw new AuthRequired(opts.authUrl)
+          throw err
+        }
+      }
+      minor = requestedMinor(req.headers)
+      req.ctx.minor = minor
+      // Below its first microversion a route does not exist (placement's version_handler answers 404).
+      if (o.minMinor !== undefined && minor < o.minMinor) throw new NotFound('The resource could not be found.')
+      const accept = req.headers.accept
+      if ((method === 'GET' || method === 'HEAD') && accept && !acceptable(accept)) {
+        throw new PlacementNotAcceptable('Only application/json is provided', accept)
+      }
+      if (method === 'PUT' || method === 'POST') {
+        const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+        const noBody = method === 'PUT' && pathTakesNoBody(req.path) && !(atLeastMinor(minor, 7) === false && req.path.startsWith('/resource_classes/'))
+        if (type !== 'application/json' && !noBody) {
+          throw new PlacementUnsupportedMediaType(`The media type ${type || 'None'} is not supported, use application/json`, type || 'None')
+        }
+        req.ctx.body = type === 'application/json' ? await readBody(req, deps.config.maxRequestBodyBytes) : undefined
+      }
+      const res = await handler(deps, req)
+      res.headers = { ...res.headers, 'openstack-api-version': versionHeader(minor), vary: 'openstack-api-version' }
+      return res
+    } catch (err) {
+      if (err instanceof CloudError) {
+        attachRequest(err, req, minor)
+        if (minor !== undefined) Object.assign(err.headers, { 'openstack-api-version': versionHeader(minor), vary: 'openstack-api-version' })
+      }
+      throw err
+    }
+  }
+  const routes = allRoutes().map((r) => route(r[0], r[1], wrap(r), { public: true, rawBody: true }))
+  return createApiServer({ name: 'placement', routes, formatError: placementErrorBody, log: deps.log, maxBodyBytes: deps.config.maxRequestBodyBytes })
+}
+
+const atLeastMinor = (minor: number, wanted: number) => minor >= wanted
+
+/** PUT /traits/{name} and PUT /resource_classes/{name} (1.7) carry no body. */
+const pathTakesNoBody = (path: string) => /^\/(traits|resource_classes)\/[^/]+\/?$/.test(path)
+
+async function readBody(req: PlacementRequest, max: number): Promise<unknown> {
+  try {
+    return await readJsonBody(req, max)
+  } catch (err) {
+    if (err instanceof CloudError && err.status === 400) throw new PlacementBadRequest('Malformed JSON: Expecting value: line 1 column 1 (char 0)')
+    throw err
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * @module Allocation candidates from the providers with room (pure; the SQL reads are
+ * db/candidates.ts). Per tree: the unnamed group may spread its classes over several providers of
+ * the tree (its traits are judged on the providers it uses); a granular group takes all of its
+ * classes from one provider; `isolate` keeps granular groups on different providers; amounts
+ * that land on the same inventory must fit together.
+ */
+import type { TreeInventory, TreeProvider } from '../db/candidates.ts'
+
+export type SearchGroup = {
+  suffix: string
+  /** class id → amount */
+  resources: Map<number, number>
+  /** class id → providers (ids) that alone have room and meet the group's SQL-side conditions. */
+  fits: Map<number, Set<number>>
+  /** Unnamed group only: checked on the union of the providers it uses. */
+  requiredTraits: number[][]
+  forbiddenTraits: number[]
+}
+
+export type SearchInput = {
+  groups: SearchGroup[]
+  isolate: boolean
+  providers: Map<number, TreeProvider>
+  inventories: Map<string, TreeInventory>
+  traits: Map<number, Set<number>>
+  /** Trait conditions on each tree's root (1.35 root_required). */
+  rootRequired: number[]
+  rootForbidden: number[]
+  /** Stop after this many requests (placement's max_allocation_candidates); -1: no cap. */
+  max: number
+}
+
+/** One candidate: for each group, class id → provider id. */
+export type Candidate = { rootId: number; picks: Array<Map<number, number>> }
+
+const invKey = (rp: number, rc: number) => `${rp}:${rc}`
+
+function fitsTogether(input: SearchInput, picks: Array<Map<number, number>>): boolean {
+  const sums = new Map<string, number>()
+  for (const [g, pick] of picks.entries()) {
+    for (const [rc, rp] of pick) {
+      const k = invKey(rp, rc)
+      sums.set(k, (sums.get(k) ?? 0) + input.groups[g].resources.get(rc)!)
+    }
+  }
+  for (const [k, amount] of sums) {
+    const inv = input.inventories.get(k)
+    if (!inv) return false
+    if (inv.used + amount > (inv.total - inv.reserved) * inv.ratio) return false
+  }
+  return true
+}
+
+function traitsHold(input: SearchInput, providers: Iterable<number>, required: number[][], forbidden: number[]): boolean {
+  const have = new Set<number>()
+  for (const p of providers) for (const t of input.traits.get(p) ?? []) have.add(t)
+  if (forbidden.some((t) => have.has(t))) return false
+  return required.every((any) => any.some((t) => have.has(t)))
+}
+
+/** Every way the groups can be satisfied within one tree. */
+function* treeCandidates(input: SearchInput, rootId: number, members: Set<number>): Generator<Candidate> {
+  const options: Array<Array<Map<number, number>>> = []
+  for (const g of input.groups) {
+    const classes = [...g.resources.keys()]
+    const perClass = classes.map((rc) => [...g.fits.get(rc)!].filter((p) => members.has(p)).sort((a, b) => a - b))
+    if (perClass.some((l) => !l.length)) return
+    const groupOptions: Array<Map<number, number>> = []
+    if (g.suffix === '') {
+      // Each class from any provider of the tree: the product of the choices.
+      const walk = (i: number, acc: Map<number, number>) => {
+        if (i === classes.length) {
+          if (traitsHold(input, acc.values(), g.requiredTraits, g.forbiddenTraits)) groupOptions.push(new Map(acc))
+          return
+        }
+        for (const p of perClass[i]) {
+          acc.set(classes[i], p)
+          walk(i + 1, acc)
+        }
+        acc.delete(classes[i])
+      }
+      walk(0, new Map())
+    } else {
+      let common = perClass[0]
+      for (const l of perClass.slice(1)) common = common.filter((p) => l.includes(p))
+      for (const p of common) groupOptions.push(new Map(classes.map((rc) => [rc, p])))
+    }
+    if (!groupOptions.length) return
+    options.push(groupOptions)
+  }
+  const picks: Array<Map<number, number>> = []
+  function* combine(i: number): Generator<Candidate> {
+    if (i === options.length) {
+      if (fitsTogether(input, picks)) yield { rootId, picks: [...picks] }
+      return
+    }
+    for (const o of options[i]) {
+      if (input.isolate && input.groups[i].suffix !== '') {
+        const p = o.values().next().value!
+        const clash = picks.some((q, j) => input.groups[j].suffix !== '' && [...q.values()].includes(p))
+        if (clash) continue
+      }
+      picks.push(o)
+      yield* combine(i + 1)
+      picks.pop()
+    }
+  }
+  yield* combine(0)
+}
+
+/** Candidates in tree order (roots by id), up to `input.max`. */
+export function searchCandidates(input: SearchInput): Candidate[] {
+  const trees = new Map<number, Set<number>>()
+  for (const p of input.providers.values()) {
+    let set = trees.get(p.rootId)
+    if (!set) trees.set(p.rootId, set = new Set())
+    set.add(p.id)
+  }
+  const out: Candidate[] = []
+  for (const rootId of [...trees.keys()].sort((a, b) => a - b)) {
+    if (input.rootRequired.length || input.rootForbidden.length) {
+      const rootTraits = input.traits.get(rootId) ?? new Set()
+      if (!input.rootRequired.every((t) => rootTraits.has(t)) || input.rootForbidden.some((t) => rootTraits.has(t))) continue
+    }
+    for (const c of treeCandidates(input, rootId, trees.get(rootId)!)) {
+      out.push(c)
+      if (input.max >= 0 && out.length >= input.max) return out
+    }
+  }
+  return out
+}

@@ -1,0 +1,239 @@
+/**
+ * GET /allocation_candidates (1.10): where a request of resource groups fits now, with a summary of
+ * every provider of the trees involved. Query shape by microversion: limit 1.16, required 1.17,
+ * member_of 1.21, granular groups and group_policy 1.25, in_tree 1.31, string suffixes 1.33,
+ * root_required 1.35; output: dict allocations 1.12, traits 1.17, tree fields 1.29, mappings 1.34.
+ */
+import { errorCodes, PlacementBadRequest } from '../../errors.ts'
+import { loadTrees, providersWithRoom, type ProviderConditions, type TreeInventory, type TreeProvider } from '../../db/candidates.ts'
+import { findProvider } from '../../db/providers.ts'
+import { atLeast, checkQueryKeys, enforce, json, queryValue, type PlacementDeps, type PlacementRequest, type PlacementRoute } from '../context.ts'
+import { searchCandidates, type SearchGroup } from '../candidate-search.ts'
+import { isUuidLike } from '../json-schema.ts'
+import { classIds, parseMemberOf, parseResources, parseTraits, traitIds } from '../query-params.ts'
+import { canonicalUuid } from './resource-providers.ts'
+
+type ParsedGroup = { suffix: string; resources: Map<number, number>; conditions: ProviderConditions; requiredTraits: number[][]; forbiddenTraits: number[] }
+
+const PREFIXES = ['resources', 'required', 'member_of', 'in_tree'] as const
+
+function suffixPattern(req: PlacementRequest): RegExp {
+  return atLeast(req, 33) ? /^[a-zA-Z0-9_-]{1,64}$/ : /^[1-9][0-9]*$/
+}
+
+/** The request groups by suffix ('' is the unnamed group), keys checked against the microversion. */
+function groupKeys(req: PlacementRequest): Map<string, Set<string>> {
+  const allowed: Array<string | RegExp> = ['resources']
+  if (atLeast(req, 16)) allowed.push('limit')
+  if (atLeast(req, 17)) allowed.push('required')
+  if (atLeast(req, 21)) allowed.push('member_of')
+  if (atLeast(req, 25)) allowed.push('group_policy', /^(resources|required|member_of)[a-zA-Z0-9_-]+$/)
+  if (atLeast(req, 31)) allowed.push('in_tree', /^in_tree[a-zA-Z0-9_-]+$/)
+  if (atLeast(req, 35)) allowed.push('root_required')
+  if (atLeast(req, 36)) allowed.push('same_subtree')
+  checkQueryKeys(req, allowed)
+  const groups = new Map<string, Set<string>>()
+  for (const key of new Set(req.query.keys())) {
+    const prefix = PREFIXES.find((p) => key.startsWith(p))
+    if (!prefix) continue
+    const suffix = key.slice(prefix.length)
+    if (suffix && !suffixPattern(req).test(suffix)) {
+      throw new PlacementBadRequest(`Invalid query string parameters: Additional properties are not allowed ('${key}' was unexpected)`)
+    }
+    let set = groups.get(suffix)
+    if (!set) groups.set(suffix, set = new Set())
+    set.add(prefix)
+  }
+  return groups
+}
+
+async function parseGroups(deps: PlacementDeps, req: PlacementRequest): Promise<ParsedGroup[]> {
+  const keys = groupKeys(req)
+  const out: ParsedGroup[] = []
+  for (const [suffix, prefixes] of keys) {
+    if (!prefixes.has('resources')) {
+      if (prefixes.has('required')) {
+        throw new PlacementBadRequest(`All traits parameters must be associated with resources.  Found the following orphaned traits keys: required${suffix}`)
+      }
+      if (prefixes.has('member_of')) {
+        throw new PlacementBadRequest(`All member_of parameters must be associated with resources. Found the following orphaned member_of keys: member_of${suffix}`)
+      }
+      throw new PlacementBadRequest('All request groups must specify resources.')
+    }
+    const resources = await classIds(deps.names, parseResources(queryValue(req, `resources${suffix}`)!))
+    const traits = prefixes.has('required')
+      ? await traitIds(deps.names, parseTraits(req, `required${suffix}`), '')
+      : { required: [], forbidden: [] }
+    const conflicts = traits.required.filter((any) => any.every((t) => traits.forbidden.includes(t)))
+    if (conflicts.length) {
+      const names = await Promise.all(conflicts.map(async (any) => `required${suffix}: (${(await Promise.all(any.map((t) => deps.names.traits.name(t)))).sort().join(', ')})`))
+      throw new PlacementBadRequest(`Conflicting required and forbidden traits found in the following traits keys: ${names.sort().join(', ')}`)
+    }
+    const conditions: ProviderConditions = {}
+    if (prefixes.has('member_of')) {
+      const m = parseMemberOf(req, `member_of${suffix}`)
+      conditions.memberOf = m.required
+      conditions.forbiddenAggregates = m.forbidden
+    }
+    if (prefixes.has('in_tree')) {
+      const v = queryValue(req, `in_tree${suffix}`)!
+      if (!isUuidLike(v)) throw new PlacementBadRequest(`Expected in_tree${suffix} parameter to be a format of uuid. Got: ${v}`)
+      const anchor = await findProvider(deps.db, canonicalUuid(v))
+      conditions.rootId = anchor ? anchor.root_id : -1
+    }
+    if (suffix !== '') {
+      // A granular group's provider must itself carry the traits: filter in SQL.
+      conditions.requiredTraits = traits.required
+      conditions.forbiddenTraits = traits.forbidden
+      out.push({ suffix, resources, conditions, requiredTraits: [], forbiddenTraits: [] })
+    } else {
+      conditions.forbiddenTraits = traits.forbidden
+      out.push({ suffix, resources, conditions, requiredTraits: traits.required, forbiddenTraits: traits.forbidden })
+    }
+  }
+  if (!out.length) {
+    throw new PlacementBadRequest('There must be at least one resources or resources[$S] parameter.', errorCodes.queryMissingValue)
+  }
+  return out.sort((a, b) => (a.suffix === '' ? -1 : b.suffix === '' ? 1 : a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0))
+}
+
+async function rootTraits(deps: PlacementDeps, req: PlacementRequest): Promise<{ required: number[]; forbidden: number[] }> {
+  const values = req.query.getAll('root_required')
+  if (!values.length) return { required: [], forbidden: [] }
+  if (values.length > 1) throw new PlacementBadRequest("Query parameter 'root_required' may be specified only once.", errorCodes.duplicateQueryParam)
+  const all = values[0].split(',').map((s) => s.trim())
+  const required = all.filter((t) => !t.startsWith('!'))
+  const forbidden = all.filter((t) => t.startsWith('!')).map((t) => t.slice(1))
+  if (all.some((t) => !t || t === '!')) {
+    throw new PlacementBadRequest(`Invalid query string parameters: Expected 'root_required' parameter value of the form: HW_CPU_X86_VMX,!CUSTOM_MAGIC. Got an empty trait in: ${values[0]}`)
+  }
+  const clash = required.filter((t) => forbidden.includes(t))
+  if (clash.length) throw new PlacementBadRequest(`Conflicting required and forbidden traits found in root_required: ${clash.join(', ')}`)
+  const ids = await traitIds(deps.names, { required: required.map((t) => [t]), forbidden }, '')
+  return { required: ids.required.map((a) => a[0]), forbidden: ids.forbidden }
+}
+
+function parseLimit(req: PlacementRequest): number | undefined {
+  const v = queryValue(req, 'limit')
+  if (v === undefined) return undefined
+  if (!/^[1-9][0-9]*$/.test(v)) throw new PlacementBadRequest(`Invalid query string parameters: '${v}' does not match '^[1-9][0-9]*$'`)
+  return Number(v)
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
+  }
+  return items
+}
+
+async function list(deps: PlacementDeps, req: PlacementRequest) {
+  enforce(deps, req, 'placement:allocation_candidates:list')
+  const groups = await parseGroups(deps, req)
+  const policy = queryValue(req, 'group_policy')
+  if (policy !== undefined && !['none', 'isolate'].includes(policy)) {
+    throw new PlacementBadRequest(`Invalid query string parameters: '${policy}' is not one of ['none', 'isolate']`)
+  }
+  if (policy === undefined && groups.filter((g) => g.suffix !== '').length > 1) {
+    throw new PlacementBadRequest('The "group_policy" parameter is required when specifying more than one "resources{N}" parameter.')
+  }
+  const limit = parseLimit(req)
+  const root = await rootTraits(deps, req)
+
+  // One statement per (group, class): the providers with room that meet the group's conditions.
+  const fits = await Promise.all(groups.map(async (g) => new Map(await Promise.all([...g.resources].map(async ([rc, amount]) =>
+    [rc, await providersWithRoom(deps.db, rc, amount, g.conditions)] as const)))))
+  // Only trees every group can reach are worth loading.
+  let roots: Set<number> | undefined
+  for (const byClass of fits) {
+    const reach = new Set<number>()
+    for (const list of byClass.values()) for (const f of list) reach.add(f.rootId)
+    roots = roots ? new Set([...roots].filter((r) => reach.has(r))) : reach
+  }
+  const trees = await loadTrees(deps.db, [...(roots ?? [])].sort((a, b) => a - b))
+  let providers = new Map(trees.providers.map((p) => [p.id, p]))
+  if (!atLeast(req, 29)) {
+    // Before 1.29 placement was not nested-aware: trees of more than one provider take no part.
+    const size = new Map<number, number>()
+    for (const p of providers.values()) size.set(p.rootId, (size.get(p.rootId) ?? 0) + 1)
+    providers = new Map([...providers].filter(([, p]) => size.get(p.rootId) === 1))
+  }
+  const inventories = new Map(trees.inventories.map((i) => [`${i.providerId}:${i.rc}`, i]))
+  const searchGroups: SearchGroup[] = groups.map((g, i) => ({
+    suffix: g.suffix, resources: g.resources, requiredTraits: g.requiredTraits, forbiddenTraits: g.forbiddenTraits,
+    fits: new Map([...fits[i]].map(([rc, l]) => [rc, new Set(l.map((f) => f.providerId))])),
+  }))
+  let candidates = searchCandidates({
+    groups: searchGroups, isolate: policy === 'isolate', providers, inventories, traits: trees.traits,
+    rootRequired: root.required, rootForbidden: root.forbidden, max: deps.config.maxAllocationCandidates,
+  })
+  if (deps.config.randomizeAllocationCandidates) candidates = shuffle(candidates)
+  if (limit !== undefined) candidates = candidates.slice(0, limit)
+  return json(req, await render(deps, req, groups, candidates, providers, trees.inventories, trees.traits))
+}
+
+async function render(
+  deps: PlacementDeps, req: PlacementRequest, groups: ParsedGroup[], candidates: ReturnType<typeof searchCandidates>,
+  providers: Map<number, TreeProvider>, inventories: TreeInventory[], traits: Map<number, Set<number>>,
+) {
+  const uuid = (id: number) => providers.get(id)!.uuid
+  await deps.names.classes.ensureIds(inventories.map((i) => i.rc))
+  const rcName = (rc: number) => deps.names.classes.nameOf(rc)
+  const requests = candidates.map((c) => {
+    const byProvider = new Map<number, Record<string, number>>()
+    const mappings: Record<string, string[]> = {}
+    c.picks.forEach((pick, gi) => {
+      const g = groups[gi]
+      for (const [rc, rp] of pick) {
+        const res = byProvider.get(rp) ?? {}
+        res[rcName(rc)] = (res[rcName(rc)] ?? 0) + g.resources.get(rc)!
+        byProvider.set(rp, res)
+        const m = (mappings[g.suffix] ??= [])
+        if (!m.includes(uuid(rp))) m.push(uuid(rp))
+      }
+    })
+    const ordered = [...byProvider].sort((a, b) => a[0] - b[0])
+    if (!atLeast(req, 12)) {
+      return { allocations: ordered.map(([rp, resources]) => ({ resource_provider: { uuid: uuid(rp) }, resources })) }
+    }
+    return {
+      allocations: Object.fromEntries(ordered.map(([rp, resources]) => [uuid(rp), { resources }])),
+      ...(atLeast(req, 34) ? { mappings } : {}),
+    }
+  })
+  // Summaries: from 1.29 every provider of the trees in the answer, before only those in a request.
+  const inAnswer = new Set<number>()
+  const rootsInAnswer = new Set(candidates.map((c) => c.rootId))
+  for (const c of candidates) for (const pick of c.picks) for (const rp of pick.values()) inAnswer.add(rp)
+  const summarised = [...providers.values()].filter((p) => (atLeast(req, 29) ? rootsInAnswer.has(p.rootId) : inAnswer.has(p.id)))
+  const requested = new Set(groups.flatMap((g) => [...g.resources.keys()]))
+  const invByProvider = new Map<number, TreeInventory[]>()
+  for (const i of inventories) {
+    if (!atLeast(req, 27) && !requested.has(i.rc)) continue
+    const l = invByProvider.get(i.providerId) ?? []
+    l.push(i)
+    invByProvider.set(i.providerId, l)
+  }
+  const traitIdsInUse = new Set(summarised.flatMap((p) => [...(traits.get(p.id) ?? [])]))
+  await deps.names.traits.ensureIds(traitIdsInUse)
+  const summaries: Record<string, unknown> = {}
+  for (const p of summarised) {
+    const s: Record<string, unknown> = {
+      resources: Object.fromEntries((invByProvider.get(p.id) ?? []).map((i) => [rcName(i.rc), {
+        capacity: Math.trunc((i.total - i.reserved) * i.ratio), used: i.used,
+      }])),
+    }
+    if (atLeast(req, 17)) s.traits = [...(traits.get(p.id) ?? [])].map((t) => deps.names.traits.nameOf(t)).sort()
+    if (atLeast(req, 29)) {
+      s.parent_provider_uuid = p.parentId === null ? null : providers.get(p.parentId)?.uuid ?? null
+      s.root_provider_uuid = providers.get(p.rootId)?.uuid ?? p.uuid
+    }
+    summaries[p.uuid] = s
+  }
+  return { allocation_requests: requests, provider_summaries: summaries }
+}
+
+export const allocationCandidateRoutes: PlacementRoute[] = [
+  ['GET', '/allocation_candidates', list, { minMinor: 10 }],
+]

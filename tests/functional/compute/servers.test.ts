@@ -1,0 +1,214 @@
+/**
+ * Servers through the Compute API as a user sees them: boot onto the fake hypervisor with a port
+ * from the network service, list and filter, power actions with Nova's state machine, delete that
+ * gives the port and the capacity back, bad input that changes nothing, faults, and isolation.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { otherProjectMember } from '../../support/cloud.ts'
+import type { ApiClient } from '../../support/client.ts'
+import { bootServer, novaError, startComputeCloud, waitForStatus, type ComputeCloud } from './support.ts'
+
+let c: ComputeCloud
+
+before(async () => {
+  c = await startComputeCloud()
+})
+after(() => c?.stop())
+
+const serverCount = async (as: ApiClient) => (await as.get('/v2.1/servers')).body.servers.length
+
+describe('boot and delete', () => {
+  test('a server boots to ACTIVE with an address on its network and a port bound to the host', async () => {
+    const s = await bootServer(c, c.demo, { name: 'web-1', metadata: { role: 'web' } })
+    assert.equal(s.name, 'web-1')
+    assert.equal(s['OS-EXT-STS:vm_state'], 'active')
+    assert.equal(s['OS-EXT-STS:power_state'], 1)
+    assert.deepEqual(s.metadata, { role: 'web' })
+    const addrs = s.addresses.private
+    assert.equal(addrs.length, 1)
+    assert.match(addrs[0].addr, /^10\.20\.0\.\d+$/)
+    assert.equal(addrs[0]['OS-EXT-IPS:type'], 'fixed')
+    const ports = (await c.demoNetwork.get(`/v2.0/ports?device_id=${s.id}`)).body.ports
+    assert.equal(ports.length, 1)
+    assert.equal(ports[0].device_owner, 'compute:nova')
+    assert.equal(ports[0].fixed_ips[0].ip_address, addrs[0].addr)
+    const asAdmin = (await c.admin.get(`/v2.1/servers/${s.id}`)).body.server
+    assert.equal(asAdmin['OS-EXT-SRV-ATTR:host'], c.cloud.config.host)
+
+    const del = await c.demo.delete(`/v2.1/servers/${s.id}`)
+    assert.equal(del.status, 204)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+    assert.equal((await c.demoNetwork.get(`/v2.0/ports?device_id=${s.id}`)).body.ports.length, 0)
+  })
+
+  test('create answers 202 with the id, links, adminPass and both request id headers', async () => {
+    const r = await c.demo.post('/v2.1/servers', { server: { name: 'h', imageRef: c.imageId, flavorRef: '42', networks: 'none' } }, { 'OpenStack-API-Version': 'compute 2.37' })
+    assert.equal(r.status, 202)
+    assert.deepEqual(Object.keys(r.body.server).sort(), ['OS-DCF:diskConfig', 'adminPass', 'id', 'links', 'security_groups'])
+    assert.match(r.headers.get('x-compute-request-id') ?? '', /^req-/)
+    assert.equal(r.headers.get('x-compute-request-id'), r.headers.get('x-openstack-request-id'))
+    assert.equal(r.headers.get('openstack-api-version'), 'compute 2.37')
+    await waitForStatus(c.demo, r.body.server.id, 'ACTIVE')
+    await c.demo.delete(`/v2.1/servers/${r.body.server.id}`)
+    await waitForStatus(c.demo, r.body.server.id, 'DELETED')
+  })
+
+  test('min_count/max_count boots several servers named name-1, name-2', async () => {
+    const r = await c.demo.post('/v2.1/servers', { server: { name: 'many', imageRef: c.imageId, flavorRef: '42', min_count: 2, max_count: 2, networks: [{ uuid: c.networkId }] } })
+    assert.equal(r.status, 202, JSON.stringify(r.body))
+    const list = (await c.demo.get('/v2.1/servers?name=^many')).body.servers
+    assert.deepEqual(list.map((s: any) => s.name).sort(), ['many-1', 'many-2'])
+    for (const s of list) await waitForStatus(c.demo, s.id, 'ACTIVE')
+    for (const s of list) await c.demo.delete(`/v2.1/servers/${s.id}`)
+    for (const s of list) await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+})
+
+describe('state machine', () => {
+  test('stop, start, pause, unpause, suspend, resume and reboot move through Nova states; wrong states get 409', async () => {
+    const s = await bootServer(c, c.demo)
+    const act = (body: unknown) => c.demo.post(`/v2.1/servers/${s.id}/action`, body)
+    novaError(await act({ 'os-start': null }), 409, 'conflictingRequest', `Cannot 'start' instance ${s.id} while it is in vm_state active`)
+    assert.equal((await act({ 'os-stop': null })).status, 202)
+    assert.equal((await waitForStatus(c.demo, s.id, 'SHUTOFF'))['OS-EXT-STS:power_state'], 4)
+    novaError(await act({ pause: null }), 409, 'conflictingRequest', `Cannot 'pause' instance ${s.id} while it is in vm_state stopped`)
+    novaError(await act({ reboot: { type: 'SOFT' } }), 409, 'conflictingRequest')
+    assert.equal((await act({ 'os-start': null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal((await act({ pause: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'PAUSED')
+    assert.equal((await act({ unpause: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal((await act({ suspend: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'SUSPENDED')
+    assert.equal((await act({ resume: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal((await act({ reboot: { type: 'HARD' } })).status, 202)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    novaError(await act({ reboot: { type: 'GENTLE' } }), 400, 'badRequest')
+    const out = await act({ 'os-getConsoleOutput': { length: 1 } })
+    assert.equal(out.status, 200)
+    assert.equal(out.body.output.split('\n').filter(Boolean).length, 1)
+    await c.demo.delete(`/v2.1/servers/${s.id}`)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+
+  test('a locked server refuses actions from its owner until unlocked', async () => {
+    const s = await bootServer(c, c.demo)
+    const act = (body: unknown) => c.demo.post(`/v2.1/servers/${s.id}/action`, body)
+    assert.equal((await c.demo.post(`/v2.1/servers/${s.id}/action`, { lock: { locked_reason: 'maintenance' } }, { 'OpenStack-API-Version': 'compute 2.73' })).status, 202)
+    const shown = (await c.demo.get(`/v2.1/servers/${s.id}`, { 'OpenStack-API-Version': 'compute 2.73' })).body.server
+    assert.equal(shown.locked, true)
+    assert.equal(shown.locked_reason, 'maintenance')
+    novaError(await act({ 'os-stop': null }), 409, 'conflictingRequest', `Instance ${s.id} is locked`)
+    novaError(await c.demo.delete(`/v2.1/servers/${s.id}`), 409, 'conflictingRequest')
+    assert.equal((await act({ unlock: null })).status, 202)
+    assert.equal((await c.demo.delete(`/v2.1/servers/${s.id}`)).status, 204)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+
+  test('a guest that stops by itself becomes SHUTOFF at the next power-state sync', async () => {
+    const s = await bootServer(c, c.demo)
+    const compute = c.cloud.running('compute') as unknown as { driver: { crash(id: string): void }; syncPowerStates(): Promise<void> }
+    compute.driver.crash(s.id)
+    await compute.syncPowerStates()
+    const now = (await c.demo.get(`/v2.1/servers/${s.id}`)).body.server
+    assert.equal(now.status, 'SHUTOFF')
+    assert.equal(now['OS-EXT-STS:power_state'], 4)
+    await c.demo.delete(`/v2.1/servers/${s.id}`)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+})
+
+describe('bad input changes nothing', () => {
+  const boot = (server: Record<string, unknown>, as = () => c.demo) => as().post('/v2.1/servers', { server: { name: 'bad', imageRef: c.imageId, flavorRef: '42', ...server } })
+
+  test('unknown flavor, unknown image, bad names, another project\'s network, malformed bodies', async () => {
+    const before = await serverCount(c.demo)
+    novaError(await boot({ flavorRef: 'nope' }), 400, 'badRequest', 'Flavor nope could not be found.')
+    novaError(await boot({ imageRef: '11111111-2222-3333-4444-555555555555' }), 400, 'badRequest', 'Can not find requested image')
+    novaError(await boot({ name: '' }), 400, 'badRequest')
+    novaError(await boot({ name: 12345 }), 400, 'badRequest')
+    novaError(await boot({ name: 'x'.repeat(256) }), 400, 'badRequest')
+    novaError(await boot({ networks: [{ uuid: 'not-a-uuid' }] }), 400, 'badRequest')
+    novaError(await boot({ accessIPv6: '2.2.2.2' }), 400, 'badRequest')
+    novaError(await boot({ unknown_field: 1 }), 400, 'badRequest')
+    const other = await otherProjectMember(c.cloud, 'compute-other')
+    const otherNet = (await c.cloud.service('network', other).post('/v2.0/networks', { network: { name: 'theirs' } })).body.network
+    novaError(await boot({ networks: [{ uuid: otherNet.id }] }), 400, 'badRequest', `Network ${otherNet.id} could not be found.`)
+    const raw = await c.demo.raw('POST', '/v2.1/servers', '{"server": ', { 'content-type': 'application/json' })
+    assert.equal(raw.status, 400)
+    assert.equal(await serverCount(c.demo), before)
+  })
+
+  test('over the instance quota is 403 and creates nothing', async () => {
+    const before = await serverCount(c.demo)
+    const r = await boot({ min_count: 50, max_count: 50, networks: [{ uuid: c.networkId }] })
+    novaError(r, 403, 'forbidden', /Quota exceeded for (instances|cores|ram)/)
+    assert.equal(await serverCount(c.demo), before)
+  })
+
+  test('a build that fails on every host ends in ERROR with a fault, never half-built', async () => {
+    const flavor = await c.admin.post('/v2.1/flavors', { flavor: { name: 'faulty', ram: 64, vcpus: 1, disk: 1, id: 'faulty' } })
+    assert.equal(flavor.status, 200, JSON.stringify(flavor.body))
+    assert.equal((await c.admin.post('/v2.1/flavors/faulty/os-extra_specs', { extra_specs: { 'nubis:fake_fault': 'spawn' } })).status, 200)
+    const r = await boot({ flavorRef: 'faulty', networks: [{ uuid: c.networkId }] }, () => c.admin)
+    assert.equal(r.status, 202)
+    const s = await waitForStatus(c.admin, r.body.server.id, 'ERROR')
+    assert.match(s.fault.message, /No valid host was found|injected fault/)
+    assert.equal(s.fault.code, 500)
+    // The ports made for the failed attempt are gone.
+    assert.equal((await c.cloud.service('network', await c.cloud.admin()).get(`/v2.0/ports?device_id=${s.id}`)).body.ports.length, 0)
+    assert.equal((await c.admin.delete(`/v2.1/servers/${s.id}`)).status, 204)
+    await waitForStatus(c.admin, s.id, 'DELETED')
+  })
+})
+
+describe('listing and isolation', () => {
+  test('filters by name, status and flavor; paging with limit and marker', async () => {
+    const a = await bootServer(c, c.demo, { name: 'alpha' })
+    const b = await bootServer(c, c.demo, { name: 'beta' })
+    const names = async (q: string) => (await c.demo.get(`/v2.1/servers${q}`)).body.servers.map((s: any) => s.name).sort()
+    assert.deepEqual(await names('?name=alp'), ['alpha'])
+    assert.deepEqual(await names('?status=ACTIVE&name=^(alpha|beta)$'), ['alpha', 'beta'])
+    assert.deepEqual(await names('?status=SHUTOFF&name=^(alpha|beta)$'), [])
+    assert.deepEqual(await names('?flavor=nope'), [])
+    const page = await c.demo.get('/v2.1/servers?limit=1&name=^(alpha|beta)$')
+    assert.equal(page.body.servers.length, 1)
+    assert.match(page.body.servers_links[0].href, /marker=/)
+    const next = await c.demo.get(`/v2.1/servers?limit=1&name=^(alpha|beta)$&marker=${page.body.servers[0].id}`)
+    assert.equal(next.body.servers.length, 1)
+    assert.notEqual(next.body.servers[0].id, page.body.servers[0].id)
+    novaError(await c.demo.get('/v2.1/servers?limit=-1'), 400, 'badRequest')
+    novaError(await c.demo.get('/v2.1/servers?limit=abc'), 400, 'badRequest')
+    novaError(await c.demo.get('/v2.1/servers?changes-since=yesterday'), 400, 'badRequest')
+    novaError(await c.demo.get('/v2.1/servers?marker=00000000-0000-0000-0000-000000000000'), 400, 'badRequest')
+
+    const other = c.cloud.service('compute', await otherProjectMember(c.cloud, 'compute-iso'))
+    novaError(await other.get(`/v2.1/servers/${a.id}`), 404, 'itemNotFound', `Instance ${a.id} could not be found.`)
+    novaError(await other.delete(`/v2.1/servers/${a.id}`), 404, 'itemNotFound')
+    novaError(await other.post(`/v2.1/servers/${a.id}/action`, { 'os-stop': null }), 404, 'itemNotFound')
+    assert.equal((await other.get('/v2.1/servers')).body.servers.length, 0)
+    const all = (await c.admin.get('/v2.1/servers?all_tenants=1')).body.servers.map((s: any) => s.id)
+    assert.ok(all.includes(a.id) && all.includes(b.id))
+    for (const s of [a, b]) await c.demo.delete(`/v2.1/servers/${s.id}`)
+    for (const s of [a, b]) await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+
+  test('microversions: unsupported versions get 406, views follow the requested version', async () => {
+    novaError(await c.demo.get('/v2.1/servers', { 'OpenStack-API-Version': 'compute 3.0' }), 406, 'notAcceptable')
+    novaError(await c.demo.get('/v2.1/servers', { 'OpenStack-API-Version': 'compute 2.x' }), 400, 'badRequest')
+    const latest = await c.demo.get('/v2.1', { 'OpenStack-API-Version': 'compute latest' })
+    assert.equal(latest.status, 200)
+    const s = await bootServer(c, c.demo)
+    const v21 = (await c.demo.get(`/v2.1/servers/${s.id}`)).body.server
+    assert.deepEqual(Object.keys(v21.flavor).sort(), ['id', 'links'])
+    assert.equal('tags' in v21, false)
+    const v247 = (await c.demo.get(`/v2.1/servers/${s.id}`, { 'X-OpenStack-Nova-API-Version': '2.47' })).body.server
+    assert.equal(v247.flavor.original_name, 'm1.nano')
+    assert.deepEqual(v247.tags, [])
+    await c.demo.delete(`/v2.1/servers/${s.id}`)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+})

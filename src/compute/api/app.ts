@@ -11,6 +11,8 @@ import { flavorsRoutes } from './handlers/flavors.ts'
 import { flavorExtraSpecsRoutes } from './handlers/flavor-extra-specs.ts'
 import { flavorAccessRoutes } from './handlers/flavor-access.ts'
 import { keypairsRoutes } from './handlers/keypairs.ts'
+import { osServicesRoutes } from './handlers/os-services.ts'
+import { hypervisorsRoutes } from './handlers/hypervisors.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -24,6 +26,8 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...flavorExtraSpecsRoutes(deps),
     ...flavorAccessRoutes(deps),
     ...keypairsRoutes(deps),
+    ...osServicesRoutes(deps),
+    ...hypervisorsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -13,6 +13,7 @@ import { flavorAccessRoutes } from './handlers/flavor-access.ts'
 import { keypairsRoutes } from './handlers/keypairs.ts'
 import { osServicesRoutes } from './handlers/os-services.ts'
 import { hypervisorsRoutes } from './handlers/hypervisors.ts'
+import { serverGroupsRoutes } from './handlers/server-groups.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -28,6 +29,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...keypairsRoutes(deps),
     ...osServicesRoutes(deps),
     ...hypervisorsRoutes(deps),
+    ...serverGroupsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

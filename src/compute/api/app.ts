@@ -14,6 +14,7 @@ import { keypairsRoutes } from './handlers/keypairs.ts'
 import { osServicesRoutes } from './handlers/os-services.ts'
 import { hypervisorsRoutes } from './handlers/hypervisors.ts'
 import { serverGroupsRoutes } from './handlers/server-groups.ts'
+import { aggregatesRoutes } from './handlers/aggregates.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -30,6 +31,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...osServicesRoutes(deps),
     ...hypervisorsRoutes(deps),
     ...serverGroupsRoutes(deps),
+    ...aggregatesRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -15,6 +15,7 @@ import { osServicesRoutes } from './handlers/os-services.ts'
 import { hypervisorsRoutes } from './handlers/hypervisors.ts'
 import { serverGroupsRoutes } from './handlers/server-groups.ts'
 import { aggregatesRoutes } from './handlers/aggregates.ts'
+import { migrationsRoutes } from './handlers/migrations.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -32,6 +33,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...hypervisorsRoutes(deps),
     ...serverGroupsRoutes(deps),
     ...aggregatesRoutes(deps),
+    ...migrationsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -62,7 +62,7 @@ const imagesSchema = {
   properties: {
     cache: {
       type: 'array', minItems: 1,
-      items: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'], additionalProperties: false },
+      items: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$' } }, required: ['id'], additionalProperties: false },
     },
   },
   required: ['cache'],

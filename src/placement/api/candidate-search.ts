@@ -35,6 +35,8 @@ export type SearchInput = {
 export type Candidate = { rootId: number; picks: Array<Map<number, number>> }
 
 const invKey = (rp: number, rc: number) => `${rp}:${rc}`
+/** Class ids and root ids are below 2^26, so one number keys both. */
+const rcRootKey = (rc: number, root: number) => rc * 67108864 + root
 
 function fitsTogether(input: SearchInput, picks: Array<Map<number, number>>): boolean {
   const sums = new Map<string, number>()
@@ -60,11 +62,11 @@ function traitsHold(input: SearchInput, providers: Iterable<number>, required: n
 }
 
 /** Every way the groups can be satisfied within one tree. */
-function* treeCandidates(input: SearchInput, rootId: number, members: Set<number>): Generator<Candidate> {
+function* treeCandidates(input: SearchInput, rootId: number, byRoot: Array<Map<number, number[]>>): Generator<Candidate> {
   const options: Array<Array<Map<number, number>>> = []
-  for (const g of input.groups) {
+  for (const [gi, g] of input.groups.entries()) {
     const classes = [...g.resources.keys()]
-    const perClass = classes.map((rc) => [...g.fits.get(rc)!].filter((p) => members.has(p)).sort((a, b) => a - b))
+    const perClass = classes.map((rc) => byRoot[gi].get(rcRootKey(rc, rootId)) ?? [])
     if (perClass.some((l) => !l.length)) return
     const groupOptions: Array<Map<number, number>> = []
     if (g.suffix === '') {
@@ -117,13 +119,29 @@ export function searchCandidates(input: SearchInput): Candidate[] {
     if (!set) trees.set(p.rootId, set = new Set())
     set.add(p.id)
   }
+  // Per group: (class, root) → the fitting providers of that tree, in id order.
+  const byRoot = input.groups.map((g) => {
+    const m = new Map<number, number[]>()
+    for (const [rc, fits] of g.fits) {
+      for (const p of fits) {
+        const rootOf = input.providers.get(p)?.rootId
+        if (rootOf === undefined) continue
+        const k = rcRootKey(rc, rootOf)
+        const l = m.get(k)
+        if (l) l.push(p)
+        else m.set(k, [p])
+      }
+    }
+    for (const l of m.values()) l.sort((a, b) => a - b)
+    return m
+  })
   const out: Candidate[] = []
   for (const rootId of [...trees.keys()].sort((a, b) => a - b)) {
     if (input.rootRequired.length || input.rootForbidden.length) {
       const rootTraits = input.traits.get(rootId) ?? new Set()
       if (!input.rootRequired.every((t) => rootTraits.has(t)) || input.rootForbidden.some((t) => rootTraits.has(t))) continue
     }
-    for (const c of treeCandidates(input, rootId, trees.get(rootId)!)) {
+    for (const c of treeCandidates(input, rootId, byRoot)) {
       out.push(c)
       if (input.max >= 0 && out.length >= input.max) return out
     }

@@ -5,7 +5,7 @@
  * root_required 1.35; output: dict allocations 1.12, traits 1.17, tree fields 1.29, mappings 1.34.
  */
 import { errorCodes, PlacementBadRequest } from '../../errors.ts'
-import { loadTrees, providersWithRoom, type ProviderConditions, type TreeInventory, type TreeProvider } from '../../db/candidates.ts'
+import { loadCandidateTrees, type ProviderConditions, type TreeInventory, type TreeProvider, type Trees } from '../../db/candidates.ts'
 import { findProvider } from '../../db/providers.ts'
 import { atLeast, checkQueryKeys, enforce, json, queryValue, type PlacementDeps, type PlacementRequest, type PlacementRoute } from '../context.ts'
 import { searchCandidates, type SearchGroup } from '../candidate-search.ts'
@@ -141,17 +141,11 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
   const limit = parseLimit(req)
   const root = await rootTraits(deps, req)
 
-  // One statement per (group, class): the providers with room that meet the group's conditions.
-  const fits = await Promise.all(groups.map(async (g) => new Map(await Promise.all([...g.resources].map(async ([rc, amount]) =>
-    [rc, await providersWithRoom(deps.db, rc, amount, g.conditions)] as const)))))
-  // Only trees every group can reach are worth loading.
-  let roots: Set<number> | undefined
-  for (const byClass of fits) {
-    const reach = new Set<number>()
-    for (const list of byClass.values()) for (const f of list) reach.add(f.rootId)
-    roots = roots ? new Set([...roots].filter((r) => reach.has(r))) : reach
-  }
-  const trees = await loadTrees(deps.db, [...(roots ?? [])].sort((a, b) => a - b))
+  // The trees with room for the first group's first class, whole, in a few statements; the rest is decided in memory.
+  const [anchorRc, anchorAmount] = [...groups[0].resources][0]
+  const withAggregates = groups.some((g) => g.conditions.memberOf?.length || g.conditions.forbiddenAggregates?.length)
+  const trees = await loadCandidateTrees(deps.db, { rc: anchorRc, amount: anchorAmount, conditions: groups[0].conditions }, withAggregates)
+  const fits = groups.map((g) => fitting(g, trees))
   let providers = new Map(trees.providers.map((p) => [p.id, p]))
   if (!atLeast(req, 29)) {
     // Before 1.29 placement was not nested-aware: trees of more than one provider take no part.
@@ -162,7 +156,7 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
   const inventories = new Map(trees.inventories.map((i) => [`${i.providerId}:${i.rc}`, i]))
   const searchGroups: SearchGroup[] = groups.map((g, i) => ({
     suffix: g.suffix, resources: g.resources, requiredTraits: g.requiredTraits, forbiddenTraits: g.forbiddenTraits,
-    fits: new Map([...fits[i]].map(([rc, l]) => [rc, new Set(l.map((f) => f.providerId))])),
+    fits: fits[i],
   }))
   let candidates = searchCandidates({
     groups: searchGroups, isolate: policy === 'isolate', providers, inventories, traits: trees.traits,
@@ -171,6 +165,40 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
   if (deps.config.randomizeAllocationCandidates) candidates = shuffle(candidates)
   if (limit !== undefined) candidates = candidates.slice(0, limit)
   return json(req, await render(deps, req, groups, candidates, providers, trees.inventories, trees.traits))
+}
+
+/** Per class of the group: the providers whose inventory alone has room and that meet the group's conditions. */
+function fitting(g: ParsedGroup, trees: Trees): Map<number, Set<number>> {
+  const c = g.conditions
+  const rootOf = new Map(trees.providers.map((p) => [p.id, p.rootId]))
+  const aggregatesOf = (id: number) => {
+    const own = trees.aggregates.get(id)
+    const root = trees.aggregates.get(rootOf.get(id)!)
+    return (u: string) => own?.has(u) === true || root?.has(u) === true
+  }
+  const meets = (id: number): boolean => {
+    if (c.rootId !== undefined && rootOf.get(id) !== c.rootId) return false
+    const traits = trees.traits.get(id)
+    if (c.requiredTraits?.some((any) => !any.some((t) => traits?.has(t)))) return false
+    if (c.forbiddenTraits?.some((t) => traits?.has(t))) return false
+    if (c.memberOf?.length || c.forbiddenAggregates?.length) {
+      const inAgg = aggregatesOf(id)
+      if (c.memberOf?.some((any) => !any.some(inAgg))) return false
+      if (c.forbiddenAggregates?.some(inAgg)) return false
+    }
+    return true
+  }
+  const out = new Map<number, Set<number>>([...g.resources.keys()].map((rc) => [rc, new Set<number>()]))
+  const verdict = new Map<number, boolean>()
+  for (const i of trees.inventories) {
+    const amount = g.resources.get(i.rc)
+    if (amount === undefined) continue
+    if (i.used + amount > (i.total - i.reserved) * i.ratio || amount < i.min || amount > i.max || amount % i.step !== 0) continue
+    let ok = verdict.get(i.providerId)
+    if (ok === undefined) verdict.set(i.providerId, ok = meets(i.providerId))
+    if (ok) out.get(i.rc)!.add(i.providerId)
+  }
+  return out
 }
 
 async function render(

@@ -16,6 +16,7 @@ import { hypervisorsRoutes } from './handlers/hypervisors.ts'
 import { serverGroupsRoutes } from './handlers/server-groups.ts'
 import { aggregatesRoutes } from './handlers/aggregates.ts'
 import { migrationsRoutes } from './handlers/migrations.ts'
+import { usageRoutes } from './handlers/usage.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -34,6 +35,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...serverGroupsRoutes(deps),
     ...aggregatesRoutes(deps),
     ...migrationsRoutes(deps),
+    ...usageRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -55,6 +55,7 @@ function fitsTogether(input: SearchInput, picks: Array<Map<number, number>>): bo
 }
 
 function traitsHold(input: SearchInput, providers: Iterable<number>, required: number[][], forbidden: number[]): boolean {
+  if (!required.length && !forbidden.length) return true
   const have = new Set<number>()
   for (const p of providers) for (const t of input.traits.get(p) ?? []) have.add(t)
   if (forbidden.some((t) => have.has(t))) return false
@@ -94,7 +95,8 @@ function* treeCandidates(input: SearchInput, rootId: number, byRoot: Array<Map<n
   const picks: Array<Map<number, number>> = []
   function* combine(i: number): Generator<Candidate> {
     if (i === options.length) {
-      if (fitsTogether(input, picks)) yield { rootId, picks: [...picks] }
+      // One group never puts two amounts on one inventory, and each amount alone was checked already.
+      if (options.length === 1 || fitsTogether(input, picks)) yield { rootId, picks: [...picks] }
       return
     }
     for (const o of options[i]) {

@@ -138,6 +138,10 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
   if (policy === undefined && groups.filter((g) => g.suffix !== '').length > 1) {
     throw new PlacementBadRequest('The "group_policy" parameter is required when specifying more than one "resources{N}" parameter.')
   }
+  if (req.query.has('same_subtree')) {
+    // Not built yet: refusing beats answering as if the constraint were met.
+    throw new PlacementBadRequest('The same_subtree parameter is not supported by this placement service yet.', errorCodes.queryBadValue)
+  }
   const limit = parseLimit(req)
   const root = await rootTraits(deps, req)
 

@@ -1,0 +1,54 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { TreeInventory, TreeProvider } from '../db/candidates.ts'
+import { searchCandidates, type SearchGroup, type SearchInput } from './candidate-search.ts'
+
+const VCPU = 0
+const VF = 4
+const provider = (id: number, rootId: number, parentId: number | null = null): TreeProvider => ({ id, uuid: `rp-${id}`, parentId, rootId, updated_at: '' })
+const inventory = (providerId: number, rc: number, total: number, used = 0): TreeInventory =>
+  ({ providerId, rc, total, reserved: 0, ratio: 1, used, min: 1, max: total, step: 1 })
+
+function input(groups: SearchGroup[], opts: Partial<SearchInput> = {}): SearchInput {
+  // Tree 1: root 1 (VCPU) with children 2 and 3 (2 VFs each); tree 4: a lone host with VCPU.
+  const providers = [provider(1, 1), provider(2, 1, 1), provider(3, 1, 1), provider(4, 4)]
+  const inventories = [inventory(1, VCPU, 8), inventory(2, VF, 2), inventory(3, VF, 2), inventory(4, VCPU, 8)]
+  return {
+    groups, isolate: false, providers: new Map(providers.map((p) => [p.id, p])),
+    inventories: new Map(inventories.map((i) => [`${i.providerId}:${i.rc}`, i])),
+    traits: new Map([[2, new Set([100])], [1, new Set([200])]]), rootRequired: [], rootForbidden: [], max: -1, ...opts,
+  }
+}
+
+const group = (suffix: string, resources: Array<[number, number]>, fits: Record<number, number[]>, traits: Partial<SearchGroup> = {}): SearchGroup => ({
+  suffix, resources: new Map(resources), fits: new Map(Object.entries(fits).map(([rc, l]) => [Number(rc), new Set(l)])),
+  requiredTraits: [], forbiddenTraits: [], ...traits,
+})
+
+test('the unnamed group spreads over a tree; each tree that can serve every class is a candidate', () => {
+  const got = searchCandidates(input([group('', [[VCPU, 1], [VF, 1]], { [VCPU]: [1, 4], [VF]: [2, 3] })]))
+  assert.deepEqual(got.map((c) => [c.rootId, [...c.picks[0]]]), [[1, [[VCPU, 1], [VF, 2]]], [1, [[VCPU, 1], [VF, 3]]]])
+})
+
+test('unnamed-group traits are judged on the providers used', () => {
+  const got = searchCandidates(input([group('', [[VCPU, 1], [VF, 1]], { [VCPU]: [1], [VF]: [2, 3] }, { requiredTraits: [[100]] })]))
+  assert.deepEqual(got.map((c) => c.picks[0].get(VF)), [2])
+  const forbidden = searchCandidates(input([group('', [[VCPU, 1], [VF, 1]], { [VCPU]: [1], [VF]: [2, 3] }, { forbiddenTraits: [100] })]))
+  assert.deepEqual(forbidden.map((c) => c.picks[0].get(VF)), [3])
+})
+
+test('granular groups: isolate keeps them apart, none lets them share when the sum fits', () => {
+  const groups = [group('1', [[VF, 1]], { [VF]: [2, 3] }), group('2', [[VF, 1]], { [VF]: [2, 3] })]
+  assert.equal(searchCandidates(input(groups, { isolate: true })).length, 2)
+  assert.equal(searchCandidates(input(groups)).length, 4)
+  const big = [group('1', [[VF, 2]], { [VF]: [2, 3] }), group('2', [[VF, 1]], { [VF]: [2, 3] })]
+  const shared = searchCandidates(input(big))
+  assert.ok(shared.every((c) => c.picks[0].get(VF) !== c.picks[1].get(VF)), 'three VFs never fit on a two-VF provider')
+})
+
+test('root traits, and the cap on how many are generated', () => {
+  const g = [group('', [[VCPU, 1]], { [VCPU]: [1, 4] })]
+  assert.deepEqual(searchCandidates(input(g, { rootRequired: [200] })).map((c) => c.rootId), [1])
+  assert.deepEqual(searchCandidates(input(g, { rootForbidden: [200] })).map((c) => c.rootId), [4])
+  assert.equal(searchCandidates(input(g, { max: 1 })).length, 1)
+})

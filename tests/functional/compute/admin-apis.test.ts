@@ -1,0 +1,139 @@
+/**
+ * The operator's Compute APIs against a running cloud (placement, compute on the fake driver):
+ * services and hypervisors as the agent reports them, disabling the host keeps new servers off
+ * it, server groups record their members at boot and anti-affinity refuses a second member on
+ * the one host, an aggregate's zone becomes the host's zone and a boot target, and usage counts
+ * the servers that ran.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { ApiClient } from '../../support/client.ts'
+import { bootServer, novaError, startComputeCloud, waitForStatus, type ComputeCloud } from './support.ts'
+
+let c: ComputeCloud
+const v = (version: string) => ({ 'openstack-api-version': `compute ${version}` })
+/** The scheduler caches host states (service, aggregates) for up to a second. */
+const schedulerCatchesUp = () => new Promise((r) => setTimeout(r, 1100))
+
+before(async () => {
+  c = await startComputeCloud()
+})
+after(() => c?.stop())
+
+async function boot(client: ApiClient, extra: Record<string, unknown>): Promise<string> {
+  const r = await client.post('/v2.1/servers', { server: { name: 'vm', imageRef: c.imageId, flavorRef: '42', networks: [{ uuid: c.networkId }], ...extra } })
+  assert.equal(r.status, 202, JSON.stringify(r.body))
+  return r.body.server.id
+}
+
+async function computeService(): Promise<any> {
+  const r = await c.admin.get('/v2.1/os-services?binary=nova-compute', v('2.53'))
+  assert.equal(r.status, 200)
+  assert.equal(r.body.services.length, 1)
+  return r.body.services[0]
+}
+
+describe('services and hypervisors', () => {
+  test('the agent\'s service is up and its node is listed with its servers', async () => {
+    const svc = await computeService()
+    assert.equal(svc.state, 'up')
+    assert.equal(svc.status, 'enabled')
+    assert.equal(svc.host, c.cloud.config.host)
+    assert.equal(svc.zone, 'nova')
+    const s = await bootServer(c, c.demo, { name: 'counted' })
+    const hyp = await c.admin.get('/v2.1/os-hypervisors/detail?with_servers=true', v('2.53'))
+    assert.equal(hyp.status, 200)
+    assert.equal(hyp.body.hypervisors.length, 1)
+    assert.ok(hyp.body.hypervisors[0].servers.some((x: any) => x.uuid === s.id))
+    assert.equal(hyp.body.hypervisors[0].service.id, svc.id)
+    const stats = await c.admin.get('/v2.1/os-hypervisors/statistics')
+    assert.equal(stats.body.hypervisor_statistics.count, 1)
+    assert.equal((await c.demo.get('/v2.1/os-services')).status, 403)
+    const usage = await c.demo.get(`/v2.1/os-simple-tenant-usage/${s.tenant_id}?start=2000-01-01T00:00:00`)
+    assert.equal(usage.status, 200)
+    assert.ok(usage.body.tenant_usage.server_usages.some((u: any) => u.instance_id === s.id && u.flavor && u.vcpus >= 1))
+    assert.equal((await c.demo.delete(`/v2.1/servers/${s.id}`)).status, 204)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+
+  test('a disabled compute service gets no new servers until it is enabled again', async () => {
+    const svc = await computeService()
+    const off = await c.admin.put(`/v2.1/os-services/${svc.id}`, { status: 'disabled', disabled_reason: 'maintenance' }, v('2.53'))
+    assert.equal(off.status, 200, JSON.stringify(off.body))
+    assert.equal(off.body.service.disabled_reason, 'maintenance')
+    let refused: any
+    try {
+      await schedulerCatchesUp()
+      refused = await waitForStatus(c.demo, await boot(c.demo, { name: 'nowhere' }), 'ERROR')
+      assert.match(refused.fault.message, /No valid host/)
+    } finally {
+      const on = await c.admin.put(`/v2.1/os-services/${svc.id}`, { status: 'enabled' }, v('2.53'))
+      assert.equal(on.body.service.status, 'enabled')
+    }
+    await schedulerCatchesUp()
+    const s = await bootServer(c, c.demo, { name: 'after-enable' })
+    novaError(await c.admin.delete(`/v2.1/os-services/${svc.id}`, v('2.53')), 409, 'conflictingRequest', /hosting instances/)
+    await c.demo.delete(`/v2.1/servers/${s.id}`)
+    await c.demo.delete(`/v2.1/servers/${refused.id}`)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+})
+
+describe('server groups', () => {
+  test('members join at boot; anti-affinity refuses a second member on the only host, affinity keeps them together', async () => {
+    const anti = await c.demo.post('/v2.1/os-server-groups', { server_group: { name: 'spread', policy: 'anti-affinity' } }, v('2.64'))
+    assert.equal(anti.status, 200, JSON.stringify(anti.body))
+    const first = await boot(c.demo, { name: 'a1' })
+    const f = await c.demo.post('/v2.1/servers', {
+      server: { name: 'a1', imageRef: c.imageId, flavorRef: '42', networks: [{ uuid: c.networkId }] }, 'os:scheduler_hints': { group: anti.body.server_group.id },
+    })
+    assert.equal(f.status, 202, JSON.stringify(f.body))
+    await waitForStatus(c.demo, f.body.server.id, 'ACTIVE')
+    await waitForStatus(c.demo, first, 'ACTIVE')
+    const shown = await c.demo.get(`/v2.1/os-server-groups/${anti.body.server_group.id}`, v('2.64'))
+    assert.deepEqual(shown.body.server_group.members, [f.body.server.id])
+    const second = await c.demo.post('/v2.1/servers', {
+      server: { name: 'a2', imageRef: c.imageId, flavorRef: '42', networks: [{ uuid: c.networkId }] }, 'os:scheduler_hints': { group: anti.body.server_group.id },
+    })
+    assert.equal(second.status, 202)
+    const failed = await waitForStatus(c.demo, second.body.server.id, 'ERROR')
+    assert.match(failed.fault.message, /No valid host/)
+
+    const aff = await c.demo.post('/v2.1/os-server-groups', { server_group: { name: 'together', policies: ['affinity'] } })
+    const ids: string[] = []
+    for (const name of ['b1', 'b2']) {
+      const r = await c.demo.post('/v2.1/servers', {
+        server: { name, imageRef: c.imageId, flavorRef: '42', networks: [{ uuid: c.networkId }] }, 'os:scheduler_hints': { group: aff.body.server_group.id },
+      })
+      ids.push(r.body.server.id)
+      await waitForStatus(c.demo, r.body.server.id, 'ACTIVE')
+    }
+    const members = (await c.demo.get(`/v2.1/os-server-groups/${aff.body.server_group.id}`)).body.server_group.members
+    assert.deepEqual([...members].sort(), [...ids].sort())
+    for (const id of [first, f.body.server.id, second.body.server.id, ...ids]) await c.demo.delete(`/v2.1/servers/${id}`)
+    for (const id of ids) await waitForStatus(c.demo, id, 'DELETED')
+    assert.deepEqual((await c.demo.get(`/v2.1/os-server-groups/${aff.body.server_group.id}`)).body.server_group.members, [])
+  })
+})
+
+describe('aggregates', () => {
+  test('an aggregate\'s availability zone becomes the host\'s zone and a boot target', async () => {
+    const agg = await c.admin.post('/v2.1/os-aggregates', { aggregate: { name: 'rack-1', availability_zone: 'zone-x' } })
+    assert.equal(agg.status, 200, JSON.stringify(agg.body))
+    const add = await c.admin.post(`/v2.1/os-aggregates/${agg.body.aggregate.id}/action`, { add_host: { host: c.cloud.config.host } })
+    assert.equal(add.status, 200, JSON.stringify(add.body))
+    assert.equal((await computeService()).zone, 'zone-x')
+    await schedulerCatchesUp()
+    const s = await bootServer(c, c.demo, { name: 'zoned', availability_zone: 'zone-x' })
+    assert.equal(s['OS-EXT-AZ:availability_zone'], 'zone-x')
+    const other = await c.admin.post('/v2.1/os-aggregates', { aggregate: { name: 'rack-2', availability_zone: 'zone-y' } })
+    novaError(await c.admin.post(`/v2.1/os-aggregates/${other.body.aggregate.id}/action`, { add_host: { host: c.cloud.config.host } }), 409, 'conflictingRequest')
+    await c.demo.delete(`/v2.1/servers/${s.id}`)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+    await c.admin.post(`/v2.1/os-aggregates/${agg.body.aggregate.id}/action`, { remove_host: { host: c.cloud.config.host } })
+    assert.equal((await computeService()).zone, 'nova')
+    const mig = await c.admin.get('/v2.1/os-migrations', v('2.80'))
+    assert.equal(mig.status, 200)
+    assert.ok(Array.isArray(mig.body.migrations))
+  })
+})

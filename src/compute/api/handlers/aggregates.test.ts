@@ -37,6 +37,8 @@ test('create, list, show, update, delete; names are unique', async () => {
   assertTempestSchema(u, 'v2_1.aggregates', 'update_aggregate')
   assert.equal(u.body.aggregate.name, 'rack-1')
   assert.equal((await admin('GET', '/v2.1/os-aggregates/999')).status, 404)
+  assert.equal((await admin('DELETE', '/v2.1/os-aggregates/-1')).status, 404)
+  assert.equal((await admin('GET', '/v2.1/os-aggregates/abc')).status, 400)
   assert.equal((await api.as('demo')('GET', '/v2.1/os-aggregates')).status, 403)
   const d = await admin('DELETE', `/v2.1/os-aggregates/${id}`)
   assertTempestSchema(d, 'v2_1.aggregates', 'delete_aggregate')

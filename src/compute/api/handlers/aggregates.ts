@@ -128,7 +128,7 @@ async function loadAggregates(db: Db, id?: number): Promise<Aggregate[]> {
 }
 
 async function aggregateOf(db: Db, id: string): Promise<Aggregate> {
-  if (!/^\d+$/.test(id)) throw badRequest(`Invalid input received: id must be an integer.`)
+  if (!/^-?\d+$/.test(id)) throw badRequest(`Invalid input received: id must be an integer.`)
   const [a] = await loadAggregates(db, Number(id))
   if (!a) throw notFound(`Aggregate ${id} could not be found.`)
   return a

@@ -54,6 +54,7 @@ test('show: hours clipped to the period, flavor snapshot sizes, terminated state
   assert.equal((await api.as('alt')('GET', `/v2.1/os-simple-tenant-usage/p-demo?${period}`)).status, 403)
   assert.deepEqual((await api.as('demo')('GET', `/v2.1/os-simple-tenant-usage/p-none?${period}`)).status, 403)
   assert.deepEqual((await api.as('admin')('GET', `/v2.1/os-simple-tenant-usage/p-none?${period}`)).body, { tenant_usage: {} })
+  assert.equal((await api.as('admin')('GET', `/v2.1/os-simple-tenant-usage/?${period}`)).status, 404)
 })
 
 test('list for admins, detailed or not; bad periods; paging from 2.40', async () => {

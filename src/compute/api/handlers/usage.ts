@@ -8,7 +8,7 @@
 import { parseUtc } from '../../../common/db/columns.ts'
 import { route, type Route } from '../../../common/http/types.ts'
 import type { InstanceRow } from '../../db/schema.ts'
-import { badRequest } from '../../errors.ts'
+import { badRequest, notFound } from '../../errors.ts'
 import type { FlavorSnapshot } from '../../model/instance.ts'
 import { authorize, linkBase, versionOf, type ComputeApiDeps, type ComputeRequest } from '../context.ts'
 import { limitAndMarker, looseBool } from '../list-query.ts'
@@ -17,6 +17,8 @@ import { atLeast } from '../microversion.ts'
 export function usageRoutes(deps: ComputeApiDeps): Route[] {
   return [
     route('GET', '/os-simple-tenant-usage', async (req: ComputeRequest) => {
+      // `/os-simple-tenant-usage/` is a show of the empty project id, which Nova cannot route (404).
+      if (req.path.endsWith('/')) throw notFound('The resource could not be found.')
       authorize(deps, req, 'os-simple-tenant-usage:list')
       const period = periodOf(req)
       const detailed = looseBool(req.query.get('detailed'))

@@ -70,3 +70,33 @@ export const postAllocationsSchema = (minor: number): object =>
   memo(`post${band(minor)}`, () => ({
     type: 'object', minProperties: 1, additionalProperties: false, patternProperties: { [UUID_PATTERN]: dictForm(minor, true) },
   }))
+
+/** POST /reshaper (1.30): every provider's complete new inventory plus POST /allocations' body (which may be empty). */
+export const reshaperSchema = (minor: number): object => memo(`reshape${band(minor)}`, () => {
+  const record = {
+    type: 'object', additionalProperties: false, required: ['total'],
+    properties: {
+      total: { type: 'integer', maximum: 0x7fffffff, minimum: 1 }, reserved: { type: 'integer', maximum: 0x7fffffff, minimum: 0 },
+      min_unit: { type: 'integer', maximum: 0x7fffffff, minimum: 1 }, max_unit: { type: 'integer', maximum: 0x7fffffff, minimum: 1 },
+      step_size: { type: 'integer', maximum: 0x7fffffff, minimum: 1 }, allocation_ratio: { type: 'number', maximum: 3.40282e+38 },
+    },
+  }
+  return {
+    type: 'object', additionalProperties: false, required: ['inventories', 'allocations'],
+    properties: {
+      inventories: {
+        type: 'object', minProperties: 1, additionalProperties: false,
+        patternProperties: {
+          [UUID_PATTERN]: {
+            type: 'object', additionalProperties: false, required: ['resource_provider_generation', 'inventories'],
+            properties: {
+              resource_provider_generation: { type: 'integer' },
+              inventories: { type: 'object', additionalProperties: false, patternProperties: { [RC_PATTERN]: record } },
+            },
+          },
+        },
+      },
+      allocations: { ...(postAllocationsSchema(Math.max(minor, 28)) as object), minProperties: 0 },
+    },
+  }
+})

@@ -12,7 +12,7 @@ import { isUuidLike } from '../json-schema.ts'
 import { postAllocationsSchema, putAllocationsSchema } from '../allocation-schemas.ts'
 import { canonicalUuid } from './resource-providers.ts'
 
-type DictBody = {
+export type DictBody = {
   allocations: Record<string, { resources: Record<string, number> }>
   project_id?: string
   user_id?: string
@@ -48,7 +48,7 @@ async function showForProvider(deps: PlacementDeps, req: PlacementRequest) {
 }
 
 /** One consumer's body as a write: class names resolved, project/user defaulted before 1.8. */
-async function toWrite(deps: PlacementDeps, req: PlacementRequest, consumer: string, body: DictBody): Promise<ConsumerWrite> {
+export async function toWrite(deps: PlacementDeps, req: PlacementRequest, consumer: string, body: DictBody): Promise<ConsumerWrite> {
   const names = [...new Set(Object.values(body.allocations).flatMap((a) => Object.keys(a.resources)))]
   const ids = await deps.names.classes.ids(names)
   const unknown = names.filter((n) => !ids.has(n))
@@ -65,18 +65,23 @@ async function toWrite(deps: PlacementDeps, req: PlacementRequest, consumer: str
   }
 }
 
+/** An allocation write's refusal as placement answers it; other errors pass through. */
+export function allocationRefusal(err: unknown): unknown {
+  if (err instanceof ConsumerGenerationMismatch) return new PlacementConflict(err.message, errorCodes.concurrentUpdate)
+  if (err instanceof ProviderNotFound) return new PlacementBadRequest(`Allocation for resource provider '${err.uuid}' that does not exist.`)
+  if (err instanceof InvalidInventory) return new PlacementConflict(`Unable to allocate inventory: ${err.message}`)
+  if (err instanceof ProviderGenerationConflict || err instanceof ConsumerGenerationConflict) {
+    return new PlacementConflict(`Inventory and/or allocations changed while attempting to allocate: ${err.message}`, errorCodes.concurrentUpdate)
+  }
+  return err
+}
+
 /** Runs the write and turns its refusals into placement's answers. */
 async function write(deps: PlacementDeps, writes: ConsumerWrite[]): Promise<void> {
   try {
     await replaceAllocations(deps.db, writes, { classes: deps.names.classes, log: deps.log, retries: deps.config.allocationConflictRetryCount })
   } catch (err) {
-    if (err instanceof ConsumerGenerationMismatch) throw new PlacementConflict(err.message, errorCodes.concurrentUpdate)
-    if (err instanceof ProviderNotFound) throw new PlacementBadRequest(`Allocation for resource provider '${err.uuid}' that does not exist.`)
-    if (err instanceof InvalidInventory) throw new PlacementConflict(`Unable to allocate inventory: ${err.message}`)
-    if (err instanceof ProviderGenerationConflict || err instanceof ConsumerGenerationConflict) {
-      throw new PlacementConflict(`Inventory and/or allocations changed while attempting to allocate: ${err.message}`, errorCodes.concurrentUpdate)
-    }
-    throw err
+    throw allocationRefusal(err)
   }
 }
 

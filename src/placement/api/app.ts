@@ -3,14 +3,14 @@
  * runs (keystonemiddleware's token check except on `/`, the microversion, Accept and Content-Type
  * checks), answering with placement's error bodies and `OpenStack-API-Version` on every response.
  */
-import { CloudError, NotFound, Unauthorized } from '../../common/errors.ts'
+import { CloudError, MethodNotAllowed, NotFound, Unauthorized } from '../../common/errors.ts'
 import { readJsonBody } from '../../common/http/json-body.ts'
 import { createApiServer, type ApiServer } from '../../common/http/server.ts'
 import { route, type ApiRequest, type Middleware, type Route } from '../../common/http/types.ts'
 import {
   attachRequest, AuthRequired, PlacementBadRequest, PlacementNotAcceptable, PlacementUnsupportedMediaType, placementErrorBody,
 } from '../errors.ts'
-import type { PlacementDeps, PlacementRequest, PlacementRoute } from './context.ts'
+import { minorOf, type PlacementDeps, type PlacementRequest, type PlacementRoute } from './context.ts'
 import { aggregateRoutes } from './handlers/aggregates.ts'
 import { allocationCandidateRoutes } from './handlers/allocation-candidates.ts'
 import { allocationRoutes } from './handlers/allocations.ts'
@@ -38,7 +38,12 @@ const acceptable = (accept: string) =>
   accept.split(',').some((a) => ['application/json', 'application/*', '*/*'].includes(a.split(';')[0].trim().toLowerCase()))
 
 export function createPlacementApi(deps: PlacementDeps, opts: PlacementApiOptions): ApiServer {
-  const wrap = ([method, , handler, o = {}]: PlacementRoute): Route['handler'] => async (raw: ApiRequest) => {
+  const table = allRoutes()
+  // Which methods a path serves at a microversion, for 405's Allow header.
+  const allowedAt = (pattern: string, minor: number) => table
+    .filter(([, p, , o]) => p === pattern && (o?.minMinor === undefined || minor >= o.minMinor)).map(([m]) => m)
+  const wrap = (r: PlacementRoute): Route['handler'] => async (raw: ApiRequest) => {
+    const [method, pattern, handler, o = {}] = r
     const req = raw as PlacementRequest
     let minor: number | undefined
     try {
@@ -53,12 +58,15 @@ export function createPlacementApi(deps: PlacementDeps, opts: PlacementApiOption
       minor = requestedMinor(req.headers)
       req.ctx.minor = minor
       // Below its first microversion a route does not exist (placement's version_handler answers 404).
-      if (o.minMinor !== undefined && minor < o.minMinor) throw new NotFound('The resource could not be found.')
+      if (o.minMinor !== undefined && minor < o.minMinor) {
+        if (o.tooOldIs405) throw methodNotAllowed(method, allowedAt(pattern, minor))
+        throw new NotFound('The resource could not be found.')
+      }
       const accept = req.headers.accept
       if ((method === 'GET' || method === 'HEAD') && accept && !acceptable(accept)) {
         throw new PlacementNotAcceptable('Only application/json is provided', accept)
       }
-      if (method === 'PUT' || method === 'POST') {
+      if ((method === 'PUT' || method === 'POST') && table.includes(r)) {
         const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
         const noBody = method === 'PUT' && pathTakesNoBody(req.path) && !(atLeastMinor(minor, 7) === false && req.path.startsWith('/resource_classes/'))
         if (type !== 'application/json' && !noBody) {
@@ -77,8 +85,22 @@ export function createPlacementApi(deps: PlacementDeps, opts: PlacementApiOption
       throw err
     }
   }
-  const routes = allRoutes().map((r) => route(r[0], r[1], wrap(r), { public: true, rawBody: true }))
+  // Methods a path does not serve answer 405 with Allow, through the same pipeline (token, microversion, body).
+  const refusals: PlacementRoute[] = []
+  for (const pattern of new Set(table.map((r) => r[1]))) {
+    for (const m of ['GET', 'PUT', 'POST', 'DELETE', 'PATCH']) {
+      if (table.some((r) => r[1] === pattern && r[0] === m)) continue
+      refusals.push([m, pattern, (_deps, req) => { throw methodNotAllowed(m, allowedAt(pattern, minorOf(req))) }, { public: pattern === '/' }])
+    }
+  }
+  const routes = [...table, ...refusals].map((r) => route(r[0], r[1], wrap(r), { public: true, rawBody: true }))
   return createApiServer({ name: 'placement', routes, formatError: placementErrorBody, log: deps.log, maxBodyBytes: deps.config.maxRequestBodyBytes })
+}
+
+function methodNotAllowed(method: string, allowed: string[]): MethodNotAllowed {
+  const err = new MethodNotAllowed(`The method ${method} is not allowed for this resource.`)
+  Object.assign(err.headers, { allow: allowed.join(', ') })
+  return err
 }
 
 const atLeastMinor = (minor: number, wanted: number) => minor >= wanted

@@ -27,8 +27,8 @@ export type PlacementCtx = AuthCtx & { minor?: number; body?: unknown }
 export type PlacementRequest = ApiRequest<PlacementCtx>
 export type PlacementHandler = (deps: PlacementDeps, req: PlacementRequest) => Promise<ApiResponse> | ApiResponse
 
-/** One row of a handler file's route list: [method, pattern, handler, options]; below `minMinor` the route is a 404. */
-export type PlacementRoute = [method: string, pattern: string, handler: PlacementHandler, opts?: { public?: boolean; minMinor?: number }]
+/** One row of a handler file's route list: [method, pattern, handler, options]; below `minMinor` the route is a 404 (or 405). */
+export type PlacementRoute = [method: string, pattern: string, handler: PlacementHandler, opts?: { public?: boolean; minMinor?: number; tooOldIs405?: boolean }]
 
 /** The microversion the request asked for (set by the app before any handler runs). */
 export const minorOf = (req: PlacementRequest): number => req.ctx.minor ?? 0

@@ -172,3 +172,25 @@ describe('placement providers', () => {
     assert.equal((await api.delete(`/resource_providers/${mid}`)).status, 204)
   })
 })
+
+describe('placement method and version routing', () => {
+  let pc: PlacementCloud
+  before(async () => { pc = await startPlacementCloud() })
+  after(async () => { await pc.stop() })
+
+  test('a method a resource does not serve is 405 with Allow, in placement error bodies', async () => {
+    const res = await pc.admin.request('PATCH', '/resource_providers', undefined, { 'openstack-api-version': 'placement latest' })
+    assert.equal(res.status, 405)
+    assert.equal(res.headers.get('allow'), 'GET, POST')
+    assert.equal(res.body.errors[0].status, 405)
+    assert.match(res.body.errors[0].request_id, /^req-/)
+    const put = await pc.admin.put('/usages', 'x', { 'content-type': 'text/plain', 'openstack-api-version': 'placement latest' })
+    assert.equal(put.status, 405)
+    assert.equal(put.headers.get('allow'), 'GET')
+    // DELETE of all inventories came in 1.5; before, it is a 405.
+    const rp = await provider(pc.at(), 'route-rp', { VCPU: { total: 1 } })
+    const old = await versioned(pc.admin, 4).delete(`/resource_providers/${rp}/inventories`)
+    assert.equal(old.status, 405)
+    assert.equal(old.headers.get('allow'), 'GET, PUT, POST')
+  })
+})

@@ -179,7 +179,7 @@ export const inventoryRoutes: PlacementRoute[] = [
   ['GET', '/resource_providers/:uuid/inventories', listAll],
   ['PUT', '/resource_providers/:uuid/inventories', putAll],
   ['POST', '/resource_providers/:uuid/inventories', createOne],
-  ['DELETE', '/resource_providers/:uuid/inventories', deleteAll, { minMinor: 5 }],
+  ['DELETE', '/resource_providers/:uuid/inventories', deleteAll, { minMinor: 5, tooOldIs405: true }],
   ['GET', '/resource_providers/:uuid/inventories/:resource_class', showOne],
   ['PUT', '/resource_providers/:uuid/inventories/:resource_class', putOne],
   ['DELETE', '/resource_providers/:uuid/inventories/:resource_class', deleteOne],

@@ -52,3 +52,13 @@ test('root traits, and the cap on how many are generated', () => {
   assert.deepEqual(searchCandidates(input(g, { rootForbidden: [200] })).map((c) => c.rootId), [4])
   assert.equal(searchCandidates(input(g, { max: 1 })).length, 1)
 })
+
+test('breadth-first takes one candidate of each tree in turn', () => {
+  const g = [group('', [[VCPU, 1], [VF, 1]], { [VCPU]: [1, 4], [VF]: [2, 3, 5] })]
+  const base = input(g)
+  base.providers.set(5, provider(5, 4, 4))
+  base.inventories.set(`5:${VF}`, inventory(5, VF, 2))
+  assert.deepEqual(searchCandidates(base).map((c) => c.rootId), [1, 1, 4])
+  assert.deepEqual(searchCandidates({ ...base, breadthFirst: true }).map((c) => c.rootId), [1, 4, 1])
+  assert.deepEqual(searchCandidates({ ...base, breadthFirst: true, max: 2 }).map((c) => c.rootId), [1, 4])
+})

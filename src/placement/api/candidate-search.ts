@@ -29,6 +29,8 @@ export type SearchInput = {
   rootForbidden: number[]
   /** Stop after this many requests (placement's max_allocation_candidates); -1: no cap. */
   max: number
+  /** Round-robin over trees (one candidate of each tree in turn) instead of all of one tree first. */
+  breadthFirst?: boolean
 }
 
 /** One candidate: for each group, class id → provider id. */
@@ -137,16 +139,25 @@ export function searchCandidates(input: SearchInput): Candidate[] {
     for (const l of m.values()) l.sort((a, b) => a - b)
     return m
   })
-  const out: Candidate[] = []
+  const perTree: Candidate[][] = []
+  let total = 0
   for (const rootId of [...trees.keys()].sort((a, b) => a - b)) {
     if (input.rootRequired.length || input.rootForbidden.length) {
       const rootTraits = input.traits.get(rootId) ?? new Set()
       if (!input.rootRequired.every((t) => rootTraits.has(t)) || input.rootForbidden.some((t) => rootTraits.has(t))) continue
     }
+    const mine: Candidate[] = []
     for (const c of treeCandidates(input, rootId, byRoot)) {
-      out.push(c)
-      if (input.max >= 0 && out.length >= input.max) return out
+      mine.push(c)
+      total++
+      // Depth-first stops at the cap; breadth-first caps each tree, so later trees still get their turn.
+      if (input.max >= 0 && (input.breadthFirst ? mine.length : total) >= input.max) break
     }
+    if (mine.length) perTree.push(mine)
+    if (!input.breadthFirst && input.max >= 0 && total >= input.max) break
   }
-  return out
+  const out: Candidate[] = []
+  if (!input.breadthFirst) for (const l of perTree) out.push(...l)
+  else for (let i = 0; perTree.some((l) => i < l.length); i++) for (const l of perTree) if (i < l.length) out.push(l[i])
+  return input.max >= 0 ? out.slice(0, input.max) : out
 }

@@ -165,6 +165,7 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
   let candidates = searchCandidates({
     groups: searchGroups, isolate: policy === 'isolate', providers, inventories, traits: trees.traits,
     rootRequired: root.required, rootForbidden: root.forbidden, max: deps.config.maxAllocationCandidates,
+    breadthFirst: deps.config.allocationCandidatesGenerationStrategy === 'breadth-first',
   })
   if (deps.config.randomizeAllocationCandidates) candidates = shuffle(candidates)
   if (limit !== undefined) candidates = candidates.slice(0, limit)

@@ -16,7 +16,7 @@ const project = (rule: string): PolicyDefault => ({ rule, scopeTypes: ['project'
 
 const member = [
   'servers:create', 'servers:create:forced_host', 'servers:delete', 'servers:update', 'servers:confirm_resize',
-  'servers:revert_resize', 'servers:reboot', 'servers:resize', 'servers:rebuild', 'servers:create_image',
+  'servers:revert_resize', 'servers:reboot', 'servers:resize', 'servers:rebuild', 'servers:rebuild:trusted_certs', 'servers:create_image',
   'servers:start', 'servers:stop', 'servers:trigger_crash_dump',
   'os-pause-server:pause', 'os-pause-server:unpause', 'os-suspend-server:suspend', 'os-suspend-server:resume',
   'os-rescue', 'os-unrescue', 'os-shelve:shelve', 'os-shelve:unshelve', 'os-lock-server:lock', 'os-lock-server:unlock',

@@ -89,6 +89,7 @@ async function startParts(ctx: ServiceContext<ComputeSections>, parts: Part[]): 
       const agent = createComputeAgent({
         host: config.host, driver: d, conductor: rpc.conductor, castConductor: rpc.castConductor, network, claims, config: c, log,
         agents: { call: (h) => rpc.agent(h), cast: rpc.castAgent },
+        images: (token) => createImageClient({ url: imageUrl(config), token }),
       })
       served.push(await transport.serve(agentTopic(config.host), agent.rpc))
       await agent.start()

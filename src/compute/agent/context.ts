@@ -1,5 +1,6 @@
 /** What the agent's action modules share: its dependencies and the helpers that run one step. */
 import type { Logger } from '../../common/log/logger.ts'
+import type { ImageClient } from '../../image/client.ts'
 import type { ComputeConfig } from '../config.ts'
 import type { Instance } from '../model/instance.ts'
 import type { ResourceClaims } from '../model/placement.ts'
@@ -17,6 +18,8 @@ export type ComputeAgentDeps = {
   network: NetworkApi
   /** Other hosts' agents, for the two-host moves (resize, live migration); absent in single-host tests. */
   agents?: { call(host: string): AgentRpc; cast: <K extends keyof AgentRpc>(host: string, method: K, args: Parameters<AgentRpc[K]>[0]) => Promise<void> }
+  /** The image API with a token (snapshots upload with the caller's, as Nova does); absent where no image service is wired. */
+  images?: (token: string) => ImageClient
   claims: ResourceClaims
   config: ComputeConfig
   log: Logger

@@ -5,6 +5,7 @@
 import { NovaError } from '../errors.ts'
 import type { AgentRpc } from '../rpc/agent-rpc.ts'
 import type { AgentContext } from './context.ts'
+import { guestAgentActions } from './guest-actions.ts'
 import { moveAgentActions } from './move-actions.ts'
 
 type More = Omit<AgentRpc, 'buildAndRunInstance' | 'terminateInstance' | 'stopInstance' | 'startInstance' | 'rebootInstance' |
@@ -15,7 +16,7 @@ export function moreAgentActions(_ctx: AgentContext): More {
     throw new NovaError(501, 'Not implemented yet.')
   }
   return {
-    rescueInstance: notYet, unrescueInstance: notYet, rebuildInstance: notYet, snapshotInstance: notYet, setAdminPassword: notYet,
+    ...guestAgentActions(_ctx),
     shelveInstance: notYet, shelveOffloadInstance: notYet, unshelveInstance: notYet, ...moveAgentActions(_ctx), attachInterface: notYet as never, detachInterface: notYet,
   }
 }

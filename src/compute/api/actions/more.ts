@@ -1,7 +1,9 @@
 /** The remaining server actions (rescue, rebuild, createImage, shelve, resize, migrate, live migrate, evacuate, password, security groups, interfaces). */
 import type { ServerAction } from './action.ts'
+import { guestActions } from './guest.ts'
 import { moveActions } from './moves.ts'
 
 export const moreActions: Record<string, ServerAction> = {
   ...moveActions,
+  ...guestActions,
 }

@@ -1,0 +1,151 @@
+/**
+ * Single-host guest actions through the Compute API on the fake hypervisor: rebuild (with a new
+ * image and name, state checks), createImage that uploads a snapshot to the image service,
+ * rescue and unrescue, changePassword; each with its instance action.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { bootServer, novaError, startComputeCloud, waitForStatus, type ComputeCloud } from './support.ts'
+
+let c: ComputeCloud
+
+before(async () => {
+  c = await startComputeCloud()
+})
+after(() => c?.stop())
+
+const action = (id: string, body: unknown, version?: string) =>
+  c.demo.request('POST', `/v2.1/servers/${id}/action`, body, version ? { 'openstack-api-version': `compute ${version}` } : {})
+
+async function waitForImage(id: string, status: string): Promise<any> {
+  const images = c.cloud.service('image', await c.cloud.demo())
+  const until = Date.now() + 10_000
+  let last: any
+  while (Date.now() < until) {
+    const r = await images.get(`/v2/images/${id}`)
+    last = r.body
+    if (r.status === 200 && last.status === status) return last
+    if (status === 'deleted' && r.status === 404) return undefined
+    await new Promise((ok) => setTimeout(ok, 20))
+  }
+  assert.fail(`image ${id} did not become ${status}; last ${JSON.stringify(last)}`)
+}
+
+/** The actions recorded for the server, or undefined while os-instance-actions is not served. */
+async function actionsOf(id: string): Promise<string[] | undefined> {
+  const r = await c.demo.get(`/v2.1/servers/${id}/os-instance-actions`)
+  return r.status === 200 ? r.body.instanceActions.map((a: { action: string }) => a.action) : undefined
+}
+const recorded = async (id: string, ...names: string[]) => {
+  const acts = await actionsOf(id)
+  if (acts) for (const n of names) assert.ok(acts.includes(n), `${n} in ${acts}`)
+}
+
+describe('rebuild', () => {
+  test('rebuild with a new name, metadata and password answers 202 with the server and comes back ACTIVE', async () => {
+    const s = await bootServer(c, c.demo)
+    const r = await action(s.id, { rebuild: { imageRef: c.imageId, name: 'rebuilt', metadata: { a: 'b' }, adminPass: 'Secret-1' } })
+    assert.equal(r.status, 202, JSON.stringify(r.body))
+    assert.equal(r.body.server.adminPass, 'Secret-1')
+    assert.equal(r.body.server.name, 'rebuilt')
+    assert.equal(r.body.server.status, 'REBUILD')
+    assert.equal(r.body.server.image.id, c.imageId)
+    const done = await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal(done.name, 'rebuilt')
+    assert.deepEqual(done.metadata, { a: 'b' })
+    assert.equal(done['OS-EXT-STS:power_state'], 1)
+  })
+
+  test('at 2.75 the answer is the full server view with user_data', async () => {
+    const s = await bootServer(c, c.demo)
+    const r = await action(s.id, { rebuild: { imageRef: c.imageId } }, '2.75')
+    assert.equal(r.status, 202, JSON.stringify(r.body))
+    assert.ok('OS-EXT-STS:task_state' in r.body.server)
+    assert.ok('user_data' in r.body.server)
+    assert.ok(typeof r.body.server.adminPass === 'string')
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+  })
+
+  test('a stopped server rebuilds back to SHUTOFF; a missing image is 400; a paused one is 409', async () => {
+    const s = await bootServer(c, c.demo)
+    assert.equal((await action(s.id, { 'os-stop': null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'SHUTOFF')
+    novaError(await action(s.id, { rebuild: { imageRef: crypto.randomUUID() } }), 400, 'badRequest', 'Cannot find image for rebuild')
+    novaError(await action(s.id, { rebuild: { name: 'x' } }), 400, 'badRequest')
+    assert.equal((await action(s.id, { rebuild: { imageRef: c.imageId } })).status, 202)
+    await waitForStatus(c.demo, s.id, 'SHUTOFF')
+    assert.equal((await action(s.id, { 'os-start': null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal((await action(s.id, { pause: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'PAUSED')
+    novaError(await action(s.id, { rebuild: { imageRef: c.imageId } }), 409, 'conflictingRequest', `Cannot 'rebuild' instance ${s.id} while it is in vm_state paused`)
+    await recorded(s.id, 'rebuild')
+  })
+})
+
+describe('createImage', () => {
+  test('a snapshot becomes an active image of the caller with the instance properties; the server returns to ACTIVE', async () => {
+    const s = await bootServer(c, c.demo)
+    const r = await action(s.id, { createImage: { name: 'snap-\u{1F600}-ñ', metadata: { purpose: 'test' } } })
+    assert.equal(r.status, 202, JSON.stringify(r.body))
+    const location = r.headers.get('location')
+    assert.ok(location, 'Location header before 2.45')
+    const imageId = location!.split('/').at(-1)!
+    const image = await waitForImage(imageId, 'active')
+    assert.equal(image.name, 'snap-\u{1F600}-ñ')
+    assert.equal(image.instance_uuid, s.id)
+    assert.equal(image.image_type, 'snapshot')
+    assert.equal(image.purpose, 'test')
+    assert.equal(image.base_image_ref, c.imageId)
+    assert.ok(image.size > 0)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    await recorded(s.id, 'createImage')
+
+    const r2 = await action(s.id, { createImage: { name: 'snap-2' } }, '2.45')
+    assert.equal(r2.status, 202)
+    assert.match(r2.body.image_id, /^[0-9a-f-]{36}$/)
+    await waitForImage(r2.body.image_id, 'active')
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+  })
+
+  test('a snapshot that fails in the hypervisor deletes the image and leaves the server ACTIVE', async () => {
+    const flavor = await c.admin.post('/v2.1/flavors', { flavor: { name: 'snapfail', ram: 64, vcpus: 1, disk: 1 } })
+    assert.equal(flavor.status, 200, JSON.stringify(flavor.body))
+    const fid = flavor.body.flavor.id
+    assert.equal((await c.admin.post(`/v2.1/flavors/${fid}/os-extra_specs`, { extra_specs: { 'nubis:fake_fault': 'snapshot' } })).status, 200)
+    const s = await bootServer(c, c.demo, {}, fid)
+    const r = await action(s.id, { createImage: { name: 'doomed' } }, '2.45')
+    assert.equal(r.status, 202)
+    await waitForImage(r.body.image_id, 'deleted')
+    const back = await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal(back['OS-EXT-STS:vm_state'], 'active')
+  })
+})
+
+describe('rescue and password', () => {
+  test('rescue gives RESCUE with the password, unrescue ACTIVE; rescue of a rescued server is 409', async () => {
+    const s = await bootServer(c, c.demo)
+    const r = await action(s.id, { rescue: { adminPass: 'Resc-1' } })
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    assert.deepEqual(r.body, { adminPass: 'Resc-1' })
+    const rescued = await waitForStatus(c.demo, s.id, 'RESCUE')
+    assert.equal(rescued['OS-EXT-STS:vm_state'], 'rescued')
+    novaError(await action(s.id, { rescue: null }), 409, 'conflictingRequest')
+    assert.equal((await action(s.id, { unrescue: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    novaError(await action(s.id, { unrescue: null }), 409, 'conflictingRequest')
+    await recorded(s.id, 'rescue', 'unrescue')
+  })
+
+  test('changePassword sets the guest password; a stopped server is 409', async () => {
+    const s = await bootServer(c, c.demo)
+    const r = await action(s.id, { changePassword: { adminPass: 'New-pass-1' } })
+    assert.equal(r.status, 202, JSON.stringify(r.body))
+    const back = await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal(back['OS-EXT-STS:task_state'], null)
+    novaError(await action(s.id, { changePassword: {} }), 400, 'badRequest')
+    assert.equal((await action(s.id, { 'os-stop': null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'SHUTOFF')
+    novaError(await action(s.id, { changePassword: { adminPass: 'x' } }), 409, 'conflictingRequest', `Cannot 'changePassword' instance ${s.id} while it is in vm_state stopped`)
+  })
+})

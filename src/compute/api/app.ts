@@ -17,6 +17,7 @@ import { serverGroupsRoutes } from './handlers/server-groups.ts'
 import { aggregatesRoutes } from './handlers/aggregates.ts'
 import { migrationsRoutes } from './handlers/migrations.ts'
 import { usageRoutes } from './handlers/usage.ts'
+import { serverIpsRoutes } from './handlers/server-ips.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -36,6 +37,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...aggregatesRoutes(deps),
     ...migrationsRoutes(deps),
     ...usageRoutes(deps),
+    ...serverIpsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

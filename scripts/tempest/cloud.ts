@@ -41,6 +41,8 @@ export async function startCloud(o: { repoRoot: string; dataDir: string; logFile
   // A fresh cloud: no inherited NUBIS_ settings (config file, shared database) may leak in.
   const env: Record<string, string | undefined> = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('NUBIS_')))
+  // Compute starts last (it calls image, network and placement): the cloud is up when it answers.
+  const computePort = await freePort()
   Object.assign(env, {
     NUBIS_DATA_DIR: o.dataDir,
     NUBIS_INSTALL_PACKAGES: 'false',
@@ -49,6 +51,10 @@ export async function startCloud(o: { repoRoot: string; dataDir: string; logFile
     // Every other API on a free port too, so a cloud already running on the usual ports is no obstacle.
     NUBIS_IMAGE__PORT: String(await freePort()),
     NUBIS_NETWORK__PORT: String(await freePort()),
+    NUBIS_PLACEMENT__PORT: String(await freePort()),
+    NUBIS_COMPUTE__PORT: String(computePort),
+    // One host: resizes stay on it, as DevStack configures a single-node cloud.
+    NUBIS_COMPUTE__ALLOW_RESIZE_TO_SAME_HOST: 'true',
     NUBIS_IDENTITY__BOOTSTRAP__ADMIN_PASSWORD: adminPassword,
     NUBIS_IDENTITY__SECURITY_COMPLIANCE__LOCKOUT_FAILURE_ATTEMPTS: String(SECURITY_COMPLIANCE.lockoutFailureAttempts),
     NUBIS_IDENTITY__SECURITY_COMPLIANCE__LOCKOUT_DURATION_SEC: String(SECURITY_COMPLIANCE.lockoutDurationSec),
@@ -70,7 +76,7 @@ export async function startCloud(o: { repoRoot: string; dataDir: string; logFile
   let early: number | null | undefined
   void exited.then((code) => { early = code })
   while (Date.now() < deadline && early === undefined) {
-    if (await answers(url)) return cloud
+    if (await answers(url) && await answers(`http://127.0.0.1:${computePort}/`)) return cloud
     await sleep(200)
   }
   await cloud.stop()

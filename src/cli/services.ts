@@ -27,11 +27,8 @@ export const services: Record<string, StartService<any>> = {
   ...computeServices,
 }
 
-/**
- * What `nubis up` runs, in start order. Compute joins (after placement, which it calls) once the
- * placement service is runnable; until then `nubis run compute` needs a placement API elsewhere.
- */
-export const allInOne = ['identity', 'image', 'network']
+/** What `nubis up` runs, in start order: compute calls image, network and placement. */
+export const allInOne = ['identity', 'image', 'network', 'placement', 'compute']
 
 /** Config sections, one per service, validated at start-up. */
 export const configSections: Record<string, JsonSchema> = {

@@ -18,6 +18,8 @@ import { aggregatesRoutes } from './handlers/aggregates.ts'
 import { migrationsRoutes } from './handlers/migrations.ts'
 import { usageRoutes } from './handlers/usage.ts'
 import { serverIpsRoutes } from './handlers/server-ips.ts'
+import { serverTagsRoutes } from './handlers/server-tags.ts'
+import { availabilityZoneRoutes } from './handlers/availability-zones.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -38,6 +40,8 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...migrationsRoutes(deps),
     ...usageRoutes(deps),
     ...serverIpsRoutes(deps),
+    ...serverTagsRoutes(deps),
+    ...availabilityZoneRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -26,7 +26,16 @@ async function run(cmd: string, ...args: string[]): Promise<string> {
 /** Creates `name` in the temp dir with `qemu-img create <args...> <name> [size]`. */
 async function qemuImg(name: string, args: string[], size?: string): Promise<string> {
   const path = join(dir, name)
-  await run('qemu-img', 'create', '-q', ...args, path, ...(size ? [size] : []))
+  const argv = ['create', '-q', ...args, path, ...(size ? [size] : [])]
+  // Creating a LUKS header, qemu-img times PBKDF2 by the thread's CPU time and gives up when a
+  // first round reads 0 ms, which a coarse CPU clock does about one time in five. That is
+  // qemu's benchmark, not the image: try again, a few times, before calling it a failure.
+  for (let attempt = 1; attempt < 10; attempt++) {
+    const result = await runCommand('qemu-img', argv, { timeoutMs: 60_000 })
+    if (result.code === 0) return path
+    if (!result.stderr.includes('Unable to get accurate CPU usage')) break
+  }
+  await run('qemu-img', ...argv)
   return path
 }
 

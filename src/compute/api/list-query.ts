@@ -39,10 +39,16 @@ export function strictBool(v: string): boolean | undefined {
 export const looseBool = (v: string | null | undefined): boolean => v !== null && v !== undefined && TRUE.has(v.trim().toLowerCase())
 
 /** A time parameter (ISO 8601; a space stands for the '+' a URL turned into one). */
+/** ISO 8601 as Python's iso8601.parse_date takes it: a date, optionally a time, optionally a zone. */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/i
+
+/** A time parameter (changes-since, changes-before), in UTC; anything but ISO 8601 is a 400. */
 export function timeQuery(req: ComputeRequest, name: string): string | undefined {
   const v = req.query.get(name)
   if (v === null) return undefined
-  const t = parseUtc(v.replace(' ', '+'))
+  // A '+' of the zone arrives as a space when the client did not escape it.
+  const text = v.replace(/(\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)$/, '$1+$2')
+  const t = ISO_8601.test(text) ? parseUtc(text.replace(',', '.')) : NaN
   if (Number.isNaN(t)) throw badRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`)
   return new Date(t).toISOString()
 }

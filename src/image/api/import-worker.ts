@@ -37,10 +37,13 @@ export async function runGlanceDirectImport(deps: ImageDeps, image: Image, task:
     const { stream } = await deps.staging.open(staged)
     const tooLarge = () => new PayloadTooLarge('The incoming image is too large: The provided image is too large.')
     const data = await storeImageData(deps, image, stream, deps.config.imageSizeCapBytes, tooLarge)
-    if (!(await activate(deps, image, 'importing', data))) throw new Error('the image was deleted during the import')
+    // Active, no store left to import to and the lock gone: one change, as Glance saves them together.
+    const activated = await activate(deps, image, 'importing', data, async (trx) => {
+      await setProperty(trx, id, 'os_glance_importing_to_stores', '')
+      await deleteProperty(trx, id, importLockProperty)
+    })
+    if (!activated) throw new Error('the image was deleted during the import')
     await deps.staging.delete(staged).catch(() => {})
-    await setProperty(deps.db, id, 'os_glance_importing_to_stores', '')
-    await deleteProperty(deps.db, id, importLockProperty)
     await finishTask(deps, task, 'success', '', { image_id: id })
     log.info('imported image', { size: data.stored.size })
   } catch (err) {

@@ -20,8 +20,9 @@ const serverCount = async (as: ApiClient) => (await as.get('/v2.1/servers')).bod
 
 describe('boot and delete', () => {
   test('a server boots to ACTIVE with an address on its network and a port bound to the host', async () => {
-    const s = await bootServer(c, c.demo, { name: 'web-1', metadata: { role: 'web' } })
+    const s = await bootServer(c, c.demo, { name: 'web-1', metadata: { role: 'web' }, accessIPv6: '0000:0000:0000:0000:0000:BABE:220.12.22.2' })
     assert.equal(s.name, 'web-1')
+    assert.equal(s.accessIPv6, '::babe:dc0c:1602', 'accessIPv6 reads back in canonical form, as netaddr writes it')
     assert.equal(s['OS-EXT-STS:vm_state'], 'active')
     assert.equal(s['OS-EXT-STS:power_state'], 1)
     assert.deepEqual(s.metadata, { role: 'web' })
@@ -183,6 +184,9 @@ describe('listing and isolation', () => {
     novaError(await c.demo.get('/v2.1/servers?limit=-1'), 400, 'badRequest')
     novaError(await c.demo.get('/v2.1/servers?limit=abc'), 400, 'badRequest')
     novaError(await c.demo.get('/v2.1/servers?changes-since=yesterday'), 400, 'badRequest')
+    novaError(await c.demo.get('/v2.1/servers?changes-since=2011/01/01'), 400, 'badRequest', /changes-since.*is not a 'date-time'/)
+    assert.equal((await c.demo.get('/v2.1/servers?changes-since=2011-01-01 00:00:00 00:00')).status, 200, 'an unescaped + of the zone is a space')
+    assert.equal((await c.demo.get('/v2.1/servers?changes-since=2011-01-01')).status, 200)
     novaError(await c.demo.get('/v2.1/servers?marker=00000000-0000-0000-0000-000000000000'), 400, 'badRequest')
 
     const other = c.cloud.service('compute', await otherProjectMember(c.cloud, 'compute-iso'))

@@ -15,6 +15,7 @@ import type { InstanceChanges } from '../../rpc/conductor-rpc.ts'
 import { authorize, isAdmin, linkBase, requestContext, versionOf, type ComputeApiDeps, type ComputeRequest } from '../context.ts'
 import { atLeast } from '../microversion.ts'
 import { beginTransition, serverViewOf } from '../server-lookup.ts'
+import { canonicalIpv6 } from '../access-ips.ts'
 import { accepted, type ServerAction } from './action.ts'
 
 const T = TaskState
@@ -131,7 +132,7 @@ export const guestActions: Record<string, ServerAction> = {
     if (b.name !== undefined) changes.display_name = String(b.name).trim()
     if (b.metadata !== undefined) changes.metadata = b.metadata
     if (b.accessIPv4 !== undefined) changes.access_ip_v4 = b.accessIPv4
-    if (b.accessIPv6 !== undefined) changes.access_ip_v6 = b.accessIPv6
+    if (b.accessIPv6 !== undefined) changes.access_ip_v6 = canonicalIpv6(b.accessIPv6)
     if (b['OS-DCF:diskConfig'] !== undefined) changes.system_metadata = { ...changes.system_metadata, disk_config: b['OS-DCF:diskConfig'] }
     if (b.description !== undefined) changes.display_description = b.description
     if (b.hostname !== undefined) changes.hostname = b.hostname

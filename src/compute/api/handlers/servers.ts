@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { isIP } from 'node:net'
 import { sql } from 'kysely'
-import { nowIso, parseUtc } from '../../../common/db/columns.ts'
+import { nowIso } from '../../../common/db/columns.ts'
 import { route, type Route } from '../../../common/http/types.ts'
 import { callerOf } from '../../../identity/auth-middleware.ts'
 import { recordAction } from '../../db/actions.ts'
@@ -15,6 +15,8 @@ import { validateRequestedNetworks } from '../../network/network-api.ts'
 import {
   authorize, can, isAdmin, linkBase, projectOf, requestContext, versionOf, type ComputeApiDeps, type ComputeRequest,
 } from '../context.ts'
+import { timeQuery } from '../list-query.ts'
+import { canonicalIpv6 } from '../access-ips.ts'
 import { atLeast } from '../microversion.ts'
 import { createServerSchema, updateServerSchema } from '../schemas/servers.ts'
 import { beginTransition, serverForCaller, serverViewOf, serverViews } from '../server-lookup.ts'
@@ -54,13 +56,6 @@ function intParam(v: string | null, name: string, min = 0): number | undefined {
   return n
 }
 
-function timeParam(v: string | null, name: string): string | undefined {
-  if (v === null) return undefined
-  const t = parseUtc(v.replace(' ', '+'))
-  if (Number.isNaN(t)) throw badRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`)
-  return new Date(t).toISOString()
-}
-
 async function listServers(deps: ComputeApiDeps, req: ComputeRequest, detail: boolean) {
   const q = req.query
   const v = versionOf(req)
@@ -70,8 +65,8 @@ async function listServers(deps: ComputeApiDeps, req: ComputeRequest, detail: bo
   const allTenants = q.has('all_tenants') && q.get('all_tenants') !== '0' && q.get('all_tenants')?.toLowerCase() !== 'false'
   if (allTenants) authorize(deps, req, detail ? 'servers:detail:get_all_tenants' : 'servers:index:get_all_tenants')
   const limit = Math.min(intParam(q.get('limit'), 'limit') ?? deps.config.maxLimit, deps.config.maxLimit)
-  const changesSince = timeParam(q.get('changes-since'), 'changes-since')
-  const changesBefore = atLeast(v, '2.66') ? timeParam(q.get('changes-before'), 'changes-before') : undefined
+  const changesSince = timeQuery(req, 'changes-since')
+  const changesBefore = atLeast(v, '2.66') ? timeQuery(req, 'changes-before') : undefined
   if (changesSince && changesBefore && changesSince > changesBefore) {
     throw badRequest('The value of changes-since must be less than or equal to changes-before.')
   }
@@ -421,7 +416,7 @@ async function createServer(deps: ComputeApiDeps, req: ComputeRequest) {
         vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap,
         host: null, node: null, availability_zone: az, vm_state: VmState.BUILDING, task_state: TaskState.SCHEDULING, power_state: 0,
         locked: 0, locked_by: null, locked_reason: null, key_name: s.key_name ?? null, key_data: keyData, user_data: s.user_data ?? null,
-        config_drive: truthy(s.config_drive) ? 'True' : '', access_ip_v4: s.accessIPv4 ?? null, access_ip_v6: s.accessIPv6 ?? null,
+        config_drive: truthy(s.config_drive) ? 'True' : '', access_ip_v4: s.accessIPv4 ?? null, access_ip_v6: s.accessIPv6 === undefined ? null : canonicalIpv6(s.accessIPv6),
         hostname: s.hostname ?? hostnameOf(count > 1 ? `${s.name}-${n + 1}` : s.name), reservation_id: reservationId, launch_index: n,
         metadata: JSON.stringify(s.metadata ?? {}),
         system_metadata: JSON.stringify({ disk_config: s['OS-DCF:diskConfig'] ?? 'MANUAL', ...imageSystemMetadata(image) }),
@@ -490,7 +485,7 @@ async function updateServer(deps: ComputeApiDeps, req: ComputeRequest) {
   if (s.name !== undefined) changes.display_name = s.name
   if (s.description !== undefined) changes.display_description = s.description
   if (s.accessIPv4 !== undefined) changes.access_ip_v4 = s.accessIPv4
-  if (s.accessIPv6 !== undefined) changes.access_ip_v6 = s.accessIPv6
+  if (s.accessIPv6 !== undefined) changes.access_ip_v6 = canonicalIpv6(s.accessIPv6 ?? '')
   if (s.hostname !== undefined) changes.hostname = s.hostname
   if (s['OS-DCF:diskConfig'] !== undefined) changes.system_metadata = { ...i.system_metadata, disk_config: s['OS-DCF:diskConfig'] }
   const updated = Object.keys(changes).length ? await updateInstance(deps.db, i.uuid, changes) : i

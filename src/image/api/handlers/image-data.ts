@@ -4,9 +4,11 @@
  * `saving` meanwhile and goes back to `queued` on any failure. Downloads stream back, honouring Range.
  */
 import { randomBytes } from 'node:crypto'
+import type { Transaction } from 'kysely'
 import { BadRequest, CloudError, Conflict, Forbidden, PayloadTooLarge } from '../../../common/errors.ts'
 import { route, type Route } from '../../../common/http/types.ts'
 import { addLocation, transitionImage } from '../../db/image-repo.ts'
+import type { ImageDb } from '../../db/schema.ts'
 import { Gone, MediaTypeRejected, RangeNotSatisfiable } from '../../errors.ts'
 import { checkTransition, InvalidStatusTransition, missingFormats, type Image } from '../../model/image.ts'
 import { StoreDataMissing, StoreSizeExceeded, type ByteRange, type StoredData } from '../../stores/store.ts'
@@ -78,6 +80,8 @@ export async function storeImageData(
 /** Marks the image active with its data, unless it changed status meanwhile (deleted): then the data goes. */
 export async function activate(
   deps: ImageDeps, image: Image, from: string, data: { stored: StoredData; virtualSize: number | null },
+  /** More changes that must become visible together with `active` (an import's bookkeeping). */
+  alongside?: (trx: Transaction<ImageDb>) => Promise<void>,
 ): Promise<boolean> {
   const { stored, virtualSize } = data
   const ok = await deps.db.transaction().execute(async (trx) => {
@@ -86,6 +90,7 @@ export async function activate(
       os_hash_algo: 'sha512', os_hash_value: stored.sha512, staging_location: null,
     })
     if (moved) await addLocation(trx, image.row.id, stored.location, { store: deps.store.id })
+    if (moved && alongside) await alongside(trx)
     return moved
   })
   if (!ok) await deps.store.delete(stored.location).catch(() => {})

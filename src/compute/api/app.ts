@@ -20,6 +20,8 @@ import { usageRoutes } from './handlers/usage.ts'
 import { serverIpsRoutes } from './handlers/server-ips.ts'
 import { serverTagsRoutes } from './handlers/server-tags.ts'
 import { availabilityZoneRoutes } from './handlers/availability-zones.ts'
+import { quotaSetsRoutes } from './handlers/quota-sets.ts'
+import { limitsRoutes } from './handlers/limits.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -42,6 +44,8 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...serverIpsRoutes(deps),
     ...serverTagsRoutes(deps),
     ...availabilityZoneRoutes(deps),
+    ...quotaSetsRoutes(deps),
+    ...limitsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

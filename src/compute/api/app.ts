@@ -22,6 +22,8 @@ import { serverTagsRoutes } from './handlers/server-tags.ts'
 import { availabilityZoneRoutes } from './handlers/availability-zones.ts'
 import { quotaSetsRoutes } from './handlers/quota-sets.ts'
 import { limitsRoutes } from './handlers/limits.ts'
+import { instanceActionsRoutes } from './handlers/instance-actions.ts'
+import { serverMetadataRoutes } from './handlers/server-metadata.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -46,6 +48,8 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...availabilityZoneRoutes(deps),
     ...quotaSetsRoutes(deps),
     ...limitsRoutes(deps),
+    ...instanceActionsRoutes(deps),
+    ...serverMetadataRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -12,9 +12,12 @@ import type { InstanceChanges } from '../rpc/conductor-rpc.ts'
 import { can, isAdmin, linkBase, versionOf, type ComputeApiDeps, type ComputeRequest } from './context.ts'
 import { serverView, type ServerViewExtras, type ViewOptions } from './views/server.ts'
 
-/** The instance, or 404 when it does not exist, is deleted, or belongs to another project (non-admins). */
-export async function serverForCaller(deps: ComputeApiDeps, req: ComputeRequest, id: string): Promise<Instance> {
-  const i = await findInstance(deps.db, id)
+/**
+ * The instance, or 404 when it does not exist, is deleted (unless `opts.deleted`), or belongs to
+ * another project (non-admins).
+ */
+export async function serverForCaller(deps: ComputeApiDeps, req: ComputeRequest, id: string, opts: { deleted?: boolean } = {}): Promise<Instance> {
+  const i = await findInstance(deps.db, id, opts)
   if (!i) throw instanceNotFound(id)
   if (i.project_id !== callerOf(req).projectId && !isAdmin(deps, req)) throw instanceNotFound(id)
   return i

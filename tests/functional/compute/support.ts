@@ -23,7 +23,7 @@ export async function startComputeCloud(opts: TestCloudOptions = {}): Promise<Co
   const cloud = await startTestCloud({
     ...opts,
     services: ['image', 'network', ...(opts.services ?? ['placement', 'compute'])],
-    config: { compute: { syncPowerStateIntervalSec: 0, reportIntervalSec: 1, ...(opts.config?.compute as object) }, image: { registerTinyGuest: false }, ...opts.config },
+    config: { image: { registerTinyGuest: false }, ...opts.config, compute: { syncPowerStateIntervalSec: 0, reportIntervalSec: 1, ...(opts.config?.compute as object) } },
   })
   const adminId = await cloud.admin()
   const demoId = await cloud.demo()

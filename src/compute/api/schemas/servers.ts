@@ -1,8 +1,9 @@
 /** Request bodies of /servers, after nova/api/openstack/compute/schemas/servers.py (2.1 base; later fields checked by microversion in the handler). */
 const name = { type: 'string', minLength: 1, maxLength: 255, pattern: '^(?! )[\\s\\S]*[^ ]$|^[^ ]$' }
+// Keys as Nova's parameter_types.metadata allows them: 1 to 255 of letters, digits, '-', '_', ':', '.' and space.
 const metadata = {
   type: 'object',
-  patternProperties: { '^.{1,255}$': { type: 'string', maxLength: 255 } },
+  patternProperties: { '^[a-zA-Z0-9-_:. ]{1,255}$': { type: 'string', maxLength: 255 } },
   additionalProperties: false,
 }
 const uuidish = { type: 'string' }

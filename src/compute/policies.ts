@@ -23,8 +23,7 @@ const member = [
   'os-admin-password', 'os-attach-interfaces:create', 'os-attach-interfaces:delete',
   'server-metadata:create', 'server-metadata:update', 'server-metadata:update_all', 'server-metadata:delete',
   'os-server-tags:delete', 'os-server-tags:delete_all', 'os-server-tags:update', 'os-server-tags:update_all',
-  'os-security-groups:add', 'os-security-groups:remove', 'os-security-groups:create', 'os-security-groups:update',
-  'os-security-groups:delete', 'os-security-groups:rule:create', 'os-security-groups:rule:delete',
+  'os-security-groups:add', 'os-security-groups:remove',
   'os-server-groups:create', 'os-server-groups:delete', 'os-console-output', 'os-create-backup',
   'os-multiple-create', 'servers:create:attach_network', 'servers:create:attach_volume', 'servers:create:trusted_certs',
   'os-volumes-attachments:create', 'os-volumes-attachments:update', 'os-volumes-attachments:delete',
@@ -34,7 +33,7 @@ const reader = [
   'servers:index', 'servers:detail', 'servers:show', 'ips:index', 'ips:show', 'os-attach-interfaces:list',
   'os-attach-interfaces:show', 'server-metadata:index', 'server-metadata:show', 'os-server-tags:index',
   'os-server-tags:show', 'os-instance-actions:list', 'os-instance-actions:show', 'os-security-groups:list',
-  'os-security-groups:get', 'os-server-groups:index', 'os-server-groups:show', 'os-server-password:show',
+  'os-server-groups:index', 'os-server-groups:show', 'os-server-password:show',
   'os-server-password:clear', 'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
   'os-volumes-attachments:index', 'os-volumes-attachments:show', 'servers:show:flavor-extra-specs',
   'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-server-diagnostics', 'os-tenant-networks:list',
@@ -86,4 +85,7 @@ export const computePolicies: Record<string, PolicyDefault> = {
   'os_compute_api:images:index': project(ANY),
   'os_compute_api:os-lock-server:unlock:unlock_override': project(ADMIN),
   'os_compute_api:os-flavor-manage:list': project(ANY),
+  // The security group proxy leaves the decision to the network service, as Nova's RULE_ANY does.
+  ...Object.fromEntries(['get', 'show', 'create', 'update', 'delete', 'rule:create', 'rule:delete']
+    .map((n) => [`os_compute_api:os-security-groups:${n}`, project(ANY)])),
 }

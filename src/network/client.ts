@@ -130,6 +130,7 @@ export type NetworkClient = {
   updateSecurityGroup(id: string, body: Attributes): Promise<SecurityGroupView>
   /** A missing group is NotFound (SecurityGroupNotFound); one still used by ports is Conflict (SecurityGroupInUse). */
   deleteSecurityGroup(id: string): Promise<void>
+  getSecurityGroupRule(id: string): Promise<SecurityGroupRuleView | undefined>
   createSecurityGroupRule(body: Attributes): Promise<SecurityGroupRuleView>
   /** A missing rule is NotFound (SecurityGroupRuleNotFound). */
   deleteSecurityGroupRule(id: string): Promise<void>
@@ -288,6 +289,7 @@ export function createNetworkClient({ url, token, timeoutMs = 30_000 }: NetworkC
     createSecurityGroup: (body) => create('security-groups', 'security_group', body),
     updateSecurityGroup: (id, body) => update('security-groups', 'security_group', id, body),
     deleteSecurityGroup: (id) => remove('security-groups', 'security_group', id, false),
+    getSecurityGroupRule: (id) => show('security-group-rules', 'security_group_rule', id),
     createSecurityGroupRule: (body) => create('security-group-rules', 'security_group_rule', body),
     deleteSecurityGroupRule: (id) => remove('security-group-rules', 'security_group_rule', id, false),
     listFloatingIps: (query) => list('floatingips', 'floatingips', query),

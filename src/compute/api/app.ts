@@ -24,6 +24,7 @@ import { quotaSetsRoutes } from './handlers/quota-sets.ts'
 import { limitsRoutes } from './handlers/limits.ts'
 import { instanceActionsRoutes } from './handlers/instance-actions.ts'
 import { serverMetadataRoutes } from './handlers/server-metadata.ts'
+import { securityGroupsRoutes } from './handlers/security-groups.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -50,6 +51,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...limitsRoutes(deps),
     ...instanceActionsRoutes(deps),
     ...serverMetadataRoutes(deps),
+    ...securityGroupsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

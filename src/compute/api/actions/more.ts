@@ -1,4 +1,4 @@
-/** The remaining server actions (rescue, rebuild, createImage, shelve, resize, migrate, live migrate, evacuate, password, security groups, interfaces). */
+/** The remaining server actions (rescue, rebuild, createImage, shelve, resize, migrate, live migrate, evacuate, password, interfaces). */
 import type { ServerAction } from './action.ts'
 import { guestActions } from './guest.ts'
 import { moveActions } from './moves.ts'

@@ -4,10 +4,11 @@ import { badRequest } from '../../errors.ts'
 import type { ServerAction } from '../actions/action.ts'
 import { moreActions } from '../actions/more.ts'
 import { powerActions } from '../actions/power.ts'
+import { securityGroupActions } from '../actions/security-groups.ts'
 import type { ComputeApiDeps, ComputeRequest } from '../context.ts'
 import { serverForCaller } from '../server-lookup.ts'
 
-const actions: Record<string, ServerAction> = { ...powerActions, ...moreActions }
+const actions: Record<string, ServerAction> = { ...powerActions, ...moreActions, ...securityGroupActions }
 
 export function serverActionsRoutes(deps: ComputeApiDeps): Route[] {
   return [

@@ -60,6 +60,10 @@ export type ImageClient = {
   get(id: string): Promise<ImageView | undefined>
   /** Every image with exactly this name the caller can see (all pages). */
   listByName(name: string): Promise<ImageView[]>
+  /** Every image the caller can see that matches Glance's list filters (all pages, in Glance's order). */
+  list(filters?: Record<string, string>): Promise<ImageView[]>
+  /** Applies a JSON patch (openstack-images-v2.1-json-patch) and returns the image as it is now. */
+  patch(id: string, ops: Array<{ op: 'add' | 'replace' | 'remove'; path: string; value?: unknown }>): Promise<ImageView>
   delete(id: string): Promise<void>
 }
 
@@ -85,12 +89,12 @@ export function createImageClient(opts: ImageClientOptions): ImageClient {
   const base = opts.url.replace(/\/+$/, '')
   const token = async () => (typeof opts.token === 'string' ? opts.token : opts.token())
 
-  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
     let res: Response
     try {
       res = await fetch(base + path, {
         method,
-        headers: { 'x-auth-token': await token(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { 'x-auth-token': await token(), ...(body === undefined ? {} : { 'content-type': contentType }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       })
@@ -105,6 +109,18 @@ export function createImageClient(opts: ImageClientOptions): ImageClient {
       // not JSON; keep the text
     }
     return { status: res.status, body: parsed }
+  }
+
+  async function list(filters: Record<string, string> = {}): Promise<ImageView[]> {
+    const found: ImageView[] = []
+    let next: string | undefined = `/v2/images?${new URLSearchParams({ limit: '1000', ...filters })}`
+    while (next) {
+      const res = await call('GET', next)
+      if (res.status !== 200) throw failure(res.status, res.body, 'image list')
+      found.push(...(res.body.images as ImageView[]))
+      next = res.body.next
+    }
+    return found
   }
 
   return {
@@ -148,15 +164,15 @@ export function createImageClient(opts: ImageClientOptions): ImageClient {
     },
 
     async listByName(name) {
-      const found: ImageView[] = []
-      let next: string | undefined = `/v2/images?${new URLSearchParams({ name: `eq:${name}`, limit: '1000' })}`
-      while (next) {
-        const res = await call('GET', next)
-        if (res.status !== 200) throw failure(res.status, res.body, 'image list')
-        found.push(...(res.body.images as ImageView[]))
-        next = res.body.next
-      }
-      return found
+      return list({ name: `eq:${name}` })
+    },
+
+    list,
+
+    async patch(id, ops) {
+      const res = await call('PATCH', `/v2/images/${encodeURIComponent(id)}`, ops, 'application/openstack-images-v2.1-json-patch')
+      if (res.status !== 200) throw failure(res.status, res.body, 'image update')
+      return res.body as ImageView
     },
 
     async delete(id) {

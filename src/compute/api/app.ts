@@ -20,6 +20,7 @@ import { usageRoutes } from './handlers/usage.ts'
 import { serverIpsRoutes } from './handlers/server-ips.ts'
 import { serverTagsRoutes } from './handlers/server-tags.ts'
 import { availabilityZoneRoutes } from './handlers/availability-zones.ts'
+import { imagesRoutes } from './handlers/images.ts'
 import { quotaSetsRoutes } from './handlers/quota-sets.ts'
 import { limitsRoutes } from './handlers/limits.ts'
 import { instanceActionsRoutes } from './handlers/instance-actions.ts'
@@ -47,6 +48,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...serverIpsRoutes(deps),
     ...serverTagsRoutes(deps),
     ...availabilityZoneRoutes(deps),
+    ...imagesRoutes(deps),
     ...quotaSetsRoutes(deps),
     ...limitsRoutes(deps),
     ...instanceActionsRoutes(deps),

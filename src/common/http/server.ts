@@ -30,6 +30,11 @@ export type ApiServerOptions = {
   onAnswered?: (req: ApiRequest, status: number) => void
   /** Extra headers for every response (e.g. Nova's x-compute-request-id). */
   extraHeaders?: (req: ApiRequest) => Record<string, string>
+  /**
+   * What a known path with an unknown method answers: 405 (the default, as Keystone, Glance and
+   * Neutron do) or 404 (Nova: its router finds no route and says the resource is not found).
+   */
+  unknownMethod?: 405 | 404
 }
 
 export type ApiServer = {
@@ -83,6 +88,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   async function dispatch(req: ApiRequest): Promise<ApiResponse> {
     const match = router.match(req.method, req.path)
     if (match.kind === 'not-found') throw new NotFound('The resource could not be found.')
+    if (match.kind === 'method-not-allowed' && opts.unknownMethod === 404) throw new NotFound('The resource could not be found.')
     if (match.kind === 'method-not-allowed') {
       throw new MethodNotAllowed(`The method ${req.method} is not allowed for this resource.`)
     }

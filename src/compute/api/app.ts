@@ -72,6 +72,7 @@ export function createComputeApi(deps: ComputeApiDeps, auth: Middleware): ApiSer
     name: 'compute',
     routes: computeRoutes(deps),
     formatError: novaErrorBody,
+    unknownMethod: 404,
     log: deps.log,
     maxBodyBytes: deps.config.maxRequestBodyBytes,
     middleware: [negotiate, auth],

@@ -148,6 +148,8 @@ describe('security groups', () => {
     novaError(await c.demo.delete(`/v2.1/os-security-groups/${g.id}`, v236), 404, 'itemNotFound')
     novaError(await c.demo.post('/v2.1/os-security-group-rules', { security_group_rule: { parent_group_id: g.id } }, v236), 404, 'itemNotFound')
     assert.equal((await neutronGroup(g.id)).status, 200)
+    // Nova's router has no DELETE of the collection: a delete without an id is not found, not 405.
+    novaError(await c.demo.delete('/v2.1/os-security-groups/'), 404, 'itemNotFound')
     assert.equal((await c.demo.get('/v2.1/os-security-groups', { 'OpenStack-API-Version': 'compute 2.35' })).status, 200)
     await c.demo.delete(`/v2.1/os-security-groups/${g.id}`)
   })

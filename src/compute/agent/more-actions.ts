@@ -6,6 +6,7 @@ import { NovaError } from '../errors.ts'
 import type { AgentRpc } from '../rpc/agent-rpc.ts'
 import type { AgentContext } from './context.ts'
 import { guestAgentActions } from './guest-actions.ts'
+import { interfaceAgentActions } from './interface-actions.ts'
 import { moveAgentActions } from './move-actions.ts'
 
 type More = Omit<AgentRpc, 'buildAndRunInstance' | 'terminateInstance' | 'stopInstance' | 'startInstance' | 'rebootInstance' |
@@ -17,6 +18,6 @@ export function moreAgentActions(_ctx: AgentContext): More {
   }
   return {
     ...guestAgentActions(_ctx),
-    shelveInstance: notYet, shelveOffloadInstance: notYet, unshelveInstance: notYet, ...moveAgentActions(_ctx), attachInterface: notYet as never, detachInterface: notYet,
+    shelveInstance: notYet, shelveOffloadInstance: notYet, unshelveInstance: notYet, ...moveAgentActions(_ctx), ...interfaceAgentActions(_ctx),
   }
 }

@@ -26,6 +26,7 @@ import { limitsRoutes } from './handlers/limits.ts'
 import { instanceActionsRoutes } from './handlers/instance-actions.ts'
 import { serverMetadataRoutes } from './handlers/server-metadata.ts'
 import { securityGroupsRoutes } from './handlers/security-groups.ts'
+import { interfacesRoutes } from './handlers/interfaces.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -54,6 +55,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...instanceActionsRoutes(deps),
     ...serverMetadataRoutes(deps),
     ...securityGroupsRoutes(deps),
+    ...interfacesRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

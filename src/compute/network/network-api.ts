@@ -30,15 +30,13 @@ export async function validateRequestedNetworks(
 ): Promise<RequestedNetwork[]> {
   if (requested === 'none') return []
   if (requested === undefined || requested === 'auto' || requested.length === 0) {
-    const own = await user.listNetworks({ project_id: projectId, 'router:external': false })
-    const shared = await user.listNetworks({ shared: true })
-    const nets = new Map([...own, ...shared].filter((n) => !n['router:external'] && n.status !== 'DOWN').map((n) => [n.id, n]))
-    if (nets.size > 1) throw conflict('Multiple possible networks found, use a Network ID to be more specific.')
-    if (nets.size === 0) {
+    const nets = await availableNetworks(user, projectId)
+    if (nets.length > 1) throw conflict('Multiple possible networks found, use a Network ID to be more specific.')
+    if (nets.length === 0) {
       if (requested === 'auto') throw badRequest('Unable to automatically allocate a network for the project: none is available.')
       return []
     }
-    return [{ network_id: [...nets.keys()][0] }]
+    return [{ network_id: nets[0] }]
   }
   for (const r of requested) {
     if (r.port_id) {
@@ -58,6 +56,13 @@ export async function validateRequestedNetworks(
     if (r.fixed_ip && count > 1) throw badRequest('max_count cannot be greater than 1 if an fixed_ip is specified.')
   }
   return requested
+}
+
+/** Ids of the networks an instance of the project gets when it names none: its own and the shared ones, not external, not down. */
+export async function availableNetworks(user: NetworkClient, projectId: string): Promise<string[]> {
+  const own = await user.listNetworks({ project_id: projectId, 'router:external': false })
+  const shared = await user.listNetworks({ shared: true })
+  return [...new Set([...own, ...shared].filter((n) => !n['router:external'] && n.status !== 'DOWN').map((n) => n.id))]
 }
 
 /** The info-cache entry of one port. */
@@ -125,10 +130,14 @@ export async function deallocateForInstance(api: NetworkApi, instance: Instance)
   const service = api.forService()
   const ports = await service.listPorts({ device_id: instance.uuid })
   const preserved = new Set(instance.info_cache.filter((v) => v.preserve_on_delete).map((v) => v.port_id))
-  for (const p of ports) {
-    if (preserved.has(p.id)) await service.updatePort(p.id, { device_id: '', device_owner: '', 'binding:host_id': '' })
-    else await service.deletePort(p.id)
-  }
+  for (const p of ports) await deallocatePort(api, p.id, preserved.has(p.id))
+}
+
+/** Releases one port of an instance: a user's own port (`preserve`) is unbound and kept, a port Nova made is deleted. */
+export async function deallocatePort(api: NetworkApi, portId: string, preserve: boolean): Promise<void> {
+  const service = api.forService()
+  if (preserve) await service.updatePort(portId, { device_id: '', device_owner: '', 'binding:host_id': '' })
+  else await service.deletePort(portId)
 }
 
 /** Rebinds every port of the instance to `host` (migrations, evacuate, unshelve). */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { FlavorSnapshot } from '../model/instance.ts'
+import type { FlavorSnapshot, Vif } from '../model/instance.ts'
 import { PowerState } from '../model/states.ts'
 import type { GuestSpec, VirtDriver } from './driver.ts'
 
@@ -99,6 +99,26 @@ export function describeVirtDriver(name: string, newDriver: (host?: string) => P
     const spec = guestSpec(uuid())
     await d.spawn(spec)
     assert.equal(typeof await d.consoleOutput(spec.uuid), 'string')
+    await d.destroy(spec.uuid)
+  })
+
+  test(`${name}: an interface attaches to and detaches from a guest; a missing guest refuses it`, async (t) => {
+    const d = await newDriver()
+    if (!d.capabilities.supportsAttachInterface) return t.skip('driver does not hot-plug interfaces')
+    const spec = guestSpec(uuid())
+    const vif: Vif = {
+      port_id: uuid(), network_id: uuid(), network_label: 'private', mac_address: 'fa:16:3e:00:00:01',
+      fixed_ips: [{ address: '10.0.0.5', subnet_id: uuid(), version: 4, floating_ips: [] }],
+      preserve_on_delete: false, tag: null, vif_type: 'bridge', devname: 'tap00000000-00',
+    }
+    await d.spawn(spec)
+    await d.attachInterface(spec.uuid, vif)
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING, 'hot-plug keeps the guest running')
+    await d.detachInterface(spec.uuid, vif)
+    await d.powerOff(spec.uuid, 1)
+    await d.attachInterface(spec.uuid, vif)
+    await d.detachInterface(spec.uuid, vif)
+    await assert.rejects(d.attachInterface(uuid(), vif))
     await d.destroy(spec.uuid)
   })
 

@@ -47,3 +47,18 @@ test('fake: drivers without a world share nothing', async () => {
   await a.spawn(guestSpec(crypto.randomUUID()))
   assert.deepEqual(await b.listGuests(), [])
 })
+
+test('fake: an attached interface joins the guest\'s network info, a detached one leaves it', async () => {
+  const d = await make()
+  const spec = guestSpec(crypto.randomUUID())
+  await d.spawn(spec)
+  const vif = {
+    port_id: crypto.randomUUID(), network_id: crypto.randomUUID(), network_label: 'private', mac_address: 'fa:16:3e:00:00:02',
+    fixed_ips: [], preserve_on_delete: true, tag: 'nic1', vif_type: 'bridge', devname: 'tap1',
+  }
+  await d.attachInterface(spec.uuid, vif)
+  await d.attachInterface(spec.uuid, vif)
+  assert.deepEqual(d.guests().find((g) => g.uuid === spec.uuid)?.networkInfo.map((v) => v.port_id), [vif.port_id], 'attaching twice keeps one')
+  await d.detachInterface(spec.uuid, vif)
+  assert.deepEqual(d.guests().find((g) => g.uuid === spec.uuid)?.networkInfo, [])
+})

@@ -186,6 +186,37 @@ describe('os-interface', () => {
     assert.equal((await c.demo.get(`/v2.1/servers/${s.id}`)).body.server.status, 'ACTIVE')
   })
 
+  test('a hypervisor that fails to plug the port leaves no port behind, and the server as it was', async () => {
+    const flavor = await c.admin.post('/v2.1/flavors', { flavor: { name: 'plugfail', ram: 64, vcpus: 1, disk: 1 } })
+    assert.equal(flavor.status, 200, JSON.stringify(flavor.body))
+    const fid = flavor.body.flavor.id
+    const faults = { 'nubis:fake_fault': 'attach_interface,detach_interface' }
+    assert.equal((await c.admin.post(`/v2.1/flavors/${fid}/os-extra_specs`, { extra_specs: faults })).status, 200)
+    const s = await bootServer(c, c.demo, {}, fid)
+    const portsBefore = (await c.demoNetwork.get('/v2.0/ports')).body.ports.map((p: any) => p.id).sort()
+    const own = await c.demoNetwork.post('/v2.0/ports', { port: { network_id: second.id } })
+    const ownId = own.body.port.id
+
+    const r = await c.demo.post(base(s.id), { interfaceAttachment: { net_id: second.id } })
+    assert.equal(r.status, 500, JSON.stringify(r.body))
+    assert.equal(r.body.computeFault.message, `Failed to attach network adapter device to ${s.id}`)
+    assert.deepEqual((await c.demoNetwork.get('/v2.0/ports')).body.ports.map((p: any) => p.id).sort(), [...portsBefore, ownId].sort(), 'the port made is deleted')
+    assert.equal((await c.demo.post(base(s.id), { interfaceAttachment: { port_id: ownId } })).status, 500)
+    assert.equal((await neutronPort(ownId)).body.port.device_id, '', 'the user\'s port is released again')
+    const server = await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.deepEqual(Object.keys(server.addresses), ['private'])
+    const failed = await actionOf(s.id, r.headers.get('x-compute-request-id')!)
+    assert.deepEqual(failed.events.map((e: any) => [e.event, e.result]), [['compute_attach_interface', 'Error']])
+
+    // A failed unplug keeps the port and the address.
+    const boot = (await portsOf(s.id))[0].id
+    const d = await c.demo.delete(`${base(s.id)}/${boot}`)
+    assert.equal(d.status, 202)
+    await eventually(async () => (await actionOf(s.id, d.headers.get('x-compute-request-id')!)).events.some((e: any) => e.result === 'Error'), 'the detach fails')
+    assert.equal((await neutronPort(boot)).body.port.device_id, s.id)
+    assert.ok((await c.demo.get(`/v2.1/servers/${s.id}`)).body.server.addresses.private)
+  })
+
   test('another project\'s server does not exist for its interfaces', async () => {
     const s = await bootServer(c, c.demo)
     const port = (await portsOf(s.id))[0].id

@@ -48,6 +48,12 @@ export type ComputeConfig = {
     diskWeightMultiplier: number
     /** Choose at random among the best N hosts (host_subset_size). */
     hostSubsetSize: number
+    /** Ask placement only for hosts in the aggregates of the requested zone (query_placement_for_availability_zone). */
+    queryPlacementForAvailabilityZone: boolean
+    /** Confine projects named by an aggregate's filter_tenant_id* metadata to its hosts, through placement (limit_tenants_to_placement_aggregate). */
+    limitTenantsToPlacementAggregate: boolean
+    /** With the above: a project no aggregate names gets no host at all (placement_aggregate_required_for_tenants). */
+    placementAggregateRequiredForTenants: boolean
   }
   quotas: {
     instances: number
@@ -112,6 +118,18 @@ export const computeConfigSchema: JsonSchema = {
         cpuWeightMultiplier: num(1, 'Weight of free VCPUs.'),
         diskWeightMultiplier: num(1, 'Weight of free disk.'),
         hostSubsetSize: int(1, 'Choose at random among this many best hosts.', 1),
+        queryPlacementForAvailabilityZone: {
+          type: 'boolean', default: true,
+          description: 'Ask placement only for hosts in the aggregates of the requested availability zone (the aggregates must be mirrored in placement).',
+        },
+        limitTenantsToPlacementAggregate: {
+          type: 'boolean', default: false,
+          description: 'Confine a project to the hosts of the aggregates whose filter_tenant_id* metadata names it, through placement.',
+        },
+        placementAggregateRequiredForTenants: {
+          type: 'boolean', default: false,
+          description: 'With limitTenantsToPlacementAggregate: a project no aggregate names can schedule nowhere.',
+        },
       },
     },
     quotas: {

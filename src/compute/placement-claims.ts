@@ -3,8 +3,8 @@
  * candidates for the scheduler, claims and moves of allocations for the conductor, and the
  * resource provider of each compute node for the agents. All with compute's service token.
  */
-import { createPlacementClient } from '../placement/client.ts'
-import type { Candidate, ResourceClaims } from './model/placement.ts'
+import { createPlacementClient, PlacementRequestError } from '../placement/client.ts'
+import { ProviderUpdateConflict, type Candidate, type ResourceClaims } from './model/placement.ts'
 
 export function placementClaims(url: string, token: () => Promise<string>): ResourceClaims {
   const placement = createPlacementClient({ url, token })
@@ -31,5 +31,15 @@ export function placementClaims(url: string, token: () => Promise<string>): Reso
       allocations: c.allocation, project_id: c.projectId, user_id: c.userId,
     }]))),
     ensureProvider: (p) => placement.ensureProvider(p),
+    aggregatesOf: (provider) => placement.providerAggregates(provider),
+    async changeAggregates(provider, change) {
+      try {
+        const res = await placement.changeProviderAggregates(provider, change)
+        return !res ? 'missing' : res.changed ? 'changed' : 'unchanged'
+      } catch (err) {
+        if (err instanceof PlacementRequestError && err.status === 409) throw new ProviderUpdateConflict(provider, { cause: err })
+        throw err
+      }
+    },
   }
 }

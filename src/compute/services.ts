@@ -101,7 +101,7 @@ async function startParts(ctx: ServiceContext<ComputeSections>, parts: Part[]): 
     if (parts.includes('api')) {
       const deps: ComputeApiDeps = {
         db: database!.db, config: c, log, policy: createEnforcer(computePolicies), rpc,
-        images: (token) => createImageClient({ url: imageUrl(config), token }), network, host: config.host,
+        images: (token) => createImageClient({ url: imageUrl(config), token }), network, claims, host: config.host,
       }
       const auth = createAuthMiddleware({ identity: createIdentityClient(authUrlFor(config)) })
       const server = await createComputeApi(deps, auth).listen(c.port, config.bindHost)

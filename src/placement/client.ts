@@ -152,10 +152,22 @@ export type PlacementClient = {
   deleteAllocations(consumerUuid: string): Promise<void>
   /** What a project (optionally one user in it) holds in total, by resource class. */
   usages(projectId: string, userId?: string): Promise<Resources>
+  /** The provider's aggregate uuids; undefined when there is no such provider. */
+  providerAggregates(uuid: string): Promise<string[] | undefined>
+  /**
+   * Adds and removes aggregates of a provider and keeps its others (nova's aggregate_add_host /
+   * aggregate_remove_host): read with the generation, write under it, read again and retry when
+   * another writer got in between. Returns the set after the change, or undefined when there is
+   * no such provider. Throws a PlacementRequestError (409 placement.concurrent_update) when the
+   * writes kept conflicting.
+   */
+  changeProviderAggregates(uuid: string, change: { add?: string[]; remove?: string[] }): Promise<{ aggregates: string[]; changed: boolean } | undefined>
 }
 
 const VERSION = '1.39'
 const RETRIES = 5
+/** Attempts of an aggregate change under generation conflicts (nova retries aggregate_add_host 4 times). */
+const AGGREGATE_ATTEMPTS = 4
 
 type Answer = { status: number; body: any }
 
@@ -369,6 +381,31 @@ export function createPlacementClient(opts: PlacementClientOptions): PlacementCl
       if (userId) q.set('user_id', userId)
       // 1.37: the flat { class: amount } form, before usages were grouped by consumer type.
       return (await expect('GET', `/usages?${q}`, [200], undefined, '1.37')).body.usages as Resources
+    },
+
+    async providerAggregates(uuid) {
+      const res = await call('GET', `/resource_providers/${uuid}/aggregates`)
+      if (res.status === 404) return undefined
+      if (res.status !== 200) throw new PlacementRequestError('GET', `/resource_providers/${uuid}/aggregates`, res.status, res.body)
+      return res.body.aggregates as string[]
+    },
+
+    async changeProviderAggregates(uuid, change) {
+      const path = `/resource_providers/${uuid}/aggregates`
+      const add = new Set(change.add ?? [])
+      const remove = new Set(change.remove ?? [])
+      for (let attempt = 1; ; attempt++) {
+        const cur = await call('GET', path)
+        if (cur.status === 404) return undefined
+        if (cur.status !== 200) throw new PlacementRequestError('GET', path, cur.status, cur.body)
+        const had = cur.body.aggregates as string[]
+        const want = [...new Set([...had.filter((a) => !remove.has(a)), ...add])]
+        if (sameJson([...had].sort(), [...want].sort())) return { aggregates: had, changed: false }
+        const res = await call('PUT', path, { aggregates: want, resource_provider_generation: cur.body.resource_provider_generation })
+        if (res.status === 200) return { aggregates: res.body.aggregates as string[], changed: true }
+        if (res.status === 404) return undefined
+        if (!isConcurrentUpdate(res) || attempt >= AGGREGATE_ATTEMPTS) throw new PlacementRequestError('PUT', path, res.status, res.body)
+      }
     },
   }
 }

@@ -1,6 +1,6 @@
 /**
  * @module What every compute handler gets (database, config, policy, the bus to the conductor and
- * agents, clients of the image and network APIs) and the per-request helpers: who is calling,
+ * agents, clients of the image, network and placement APIs) and the per-request helpers: who is calling,
  * at which microversion, Nova's policy checks.
  */
 import type { Kysely } from 'kysely'
@@ -13,6 +13,7 @@ import type { ComputeConfig } from '../config.ts'
 import type { ComputeDb } from '../db/schema.ts'
 import { forbidden, policyForbidden } from '../errors.ts'
 import type { RequestContext } from '../model/instance.ts'
+import type { ResourceClaims } from '../model/placement.ts'
 import type { ComputeRpc } from '../rpc/clients.ts'
 import type { NetworkApi } from '../network/network-api.ts'
 import type { Microversion } from './microversion.ts'
@@ -27,6 +28,8 @@ export type ComputeApiDeps = {
   images: (token: string) => ImageClient
   /** The network API with the caller's token, and with the compute service's own. */
   network: NetworkApi
+  /** Placement with compute's service token (host aggregates are mirrored there). */
+  claims: ResourceClaims
   /** Public URL of this API, for links when the request's Host is not usable. */
   host: string
 }

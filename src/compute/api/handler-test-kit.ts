@@ -41,7 +41,9 @@ export const testConfig: ComputeConfig = {
     virtDriver: 'fake', nodeName: '', vcpus: 16, memoryMb: 32768, diskGb: 1000, reservedHostMemoryMb: 512, reservedHostDiskMb: 0,
     cpuAllocationRatio: 16, ramAllocationRatio: 1.5, diskAllocationRatio: 1, fakeDelayMs: 0,
   },
-  scheduler: { maxAttempts: 3, maxPlacementResults: 1000, filters: [], ramWeightMultiplier: 1, cpuWeightMultiplier: 1, diskWeightMultiplier: 1, hostSubsetSize: 1 },
+  scheduler: { maxAttempts: 3, maxPlacementResults: 1000, filters: [], ramWeightMultiplier: 1, cpuWeightMultiplier: 1, diskWeightMultiplier: 1, hostSubsetSize: 1,
+    queryPlacementForAvailabilityZone: true, limitTenantsToPlacementAggregate: false, placementAggregateRequiredForTenants: false,
+  },
   quotas: {
     instances: 10, cores: 20, ram: 51200, keyPairs: 100, metadataItems: 128, serverGroups: 10, serverGroupMembers: 10,
     injectedFiles: 5, injectedFileContentBytes: 10240, injectedFilePathBytes: 255,
@@ -65,7 +67,7 @@ export async function startTestApi(resources: (deps: ComputeApiDeps) => Route[],
   await migrateToLatest(database.db, 'compute', computeMigrations, log)
   const deps = {
     db: database.db, config: { ...testConfig, ...config }, log, policy: createEnforcer(computePolicies), host: 'test-host',
-    rpc: undefined as never, images: undefined as never, network: undefined as never,
+    rpc: undefined as never, images: undefined as never, network: undefined as never, claims: undefined as never,
   } satisfies ComputeApiDeps
   const routes = resources(deps).map((r) => ({ ...r, pattern: `/v2.1${r.pattern}` }))
   const negotiate: Middleware = (req: ComputeRequest) => {

@@ -89,6 +89,8 @@ function memoryPlacement(): ResourceClaims & { allocations: Map<string, Allocati
     async ensureProvider(p) {
       capacity.set(p.uuid, Object.fromEntries(Object.entries(p.inventories).map(([rc, i]) => [rc, (i.total - i.reserved) * i.allocation_ratio])))
     },
+    async aggregatesOf() { return [] },
+    async changeAggregates() { return 'unchanged' as const },
   }
 }
 

@@ -27,6 +27,22 @@ export type ResourceClaims = {
   move(changes: Array<{ consumer: string; allocation: Candidate['allocation']; projectId: string; userId: string }>): Promise<boolean>
   /** Creates or updates the provider of a compute node with its inventory. */
   ensureProvider(p: { uuid: string; name: string; inventories: Record<string, { total: number; reserved: number; allocation_ratio: number; max_unit: number }>; traits?: string[] }): Promise<void>
+  /** The provider's placement aggregates; undefined when placement has no such provider. */
+  aggregatesOf(provider: string): Promise<string[] | undefined>
+  /**
+   * Adds and removes placement aggregates of a provider and keeps its others, retrying when
+   * another writer changed the provider meanwhile. 'missing' when placement has no such provider;
+   * throws {@link ProviderUpdateConflict} when the writes kept conflicting, and on other failures.
+   */
+  changeAggregates(provider: string, change: { add?: string[]; remove?: string[] }): Promise<'changed' | 'unchanged' | 'missing'>
+}
+
+/** Placement refused a provider update again and again because others kept changing it (Nova's ResourceProviderUpdateConflict). */
+export class ProviderUpdateConflict extends Error {
+  override name = 'ProviderUpdateConflict'
+  constructor(provider: string, options?: ErrorOptions) {
+    super(`A conflict was encountered attempting to update resource provider ${provider}.`, options)
+  }
 }
 
 /** The resources an instance of this flavor claims (DISK_GB only when its root disk is local). */

@@ -22,14 +22,18 @@ function spec(over: Partial<RequestSpec> = {}): RequestSpec {
   }
 }
 
-/** Placement in memory: per provider a RAM capacity; claims fail once it is used up. */
-function memoryPlacement(capacity: Record<string, number>): ResourceClaims & { used: Record<string, number>; loseNext: number } {
+/** Placement in memory: per provider a RAM capacity (claims fail once it is used up) and its aggregates. */
+function memoryPlacement(capacity: Record<string, number>): ResourceClaims & { used: Record<string, number>; loseNext: number; aggregates: Map<string, string[]>; asked: string[][][] } {
   const used: Record<string, number> = Object.fromEntries(Object.keys(capacity).map((k) => [k, 0]))
   const byConsumer = new Map<string, { rp: string; ram: number }>()
+  const aggregates = new Map<string, string[]>()
+  const asked: string[][][] = []
+  const inGroups = (rp: string, memberOf: string[][]) => memberOf.every((any) => any.some((a) => aggregates.get(rp)?.includes(a)))
   const self = {
-    used, loseNext: 0,
-    async candidates({ resources }: { resources: Record<string, number> }): Promise<Candidate[]> {
-      return Object.keys(capacity).filter((rp) => capacity[rp] - used[rp] >= resources.MEMORY_MB).map((rp) => ({
+    used, loseNext: 0, aggregates, asked,
+    async candidates({ resources, memberOf = [] }: { resources: Record<string, number>; memberOf?: string[][] }): Promise<Candidate[]> {
+      asked.push(memberOf)
+      return Object.keys(capacity).filter((rp) => capacity[rp] - used[rp] >= resources.MEMORY_MB && inGroups(rp, memberOf)).map((rp) => ({
         provider: rp, allocation: { [rp]: { resources } }, summary: { MEMORY_MB: { capacity: capacity[rp], used: used[rp] }, VCPU: { capacity: 16, used: 0 } },
       }))
     },
@@ -53,17 +57,22 @@ function memoryPlacement(capacity: Record<string, number>): ResourceClaims & { u
     async allocationsOf() { return {} },
     async move() { return true },
     async ensureProvider() {},
+    async aggregatesOf(rp: string) { return aggregates.get(rp) },
+    async changeAggregates() { return 'unchanged' as const },
   }
   return self
 }
 
-async function setUp(hosts: Array<{ name: string; ram: number; zone?: string; down?: boolean; disabled?: boolean }>, over: Partial<ComputeConfig['scheduler']> = {}) {
+type TestHost = { name: string; ram: number; zone?: string; down?: boolean; disabled?: boolean; metadata?: Record<string, string>; unmirrored?: boolean }
+
+async function setUp(hosts: TestHost[], over: Partial<ComputeConfig['scheduler']> = {}) {
   const database = openDatabase<ComputeDb>('sqlite::memory:')
   await migrateToLatest(database.db, 'compute', computeMigrations, silentLogger)
   const config = loadConfig<{ compute: ComputeConfig }>({ schema: configSchema({}, { compute: computeConfigSchema }), env: {}, overrides: {} }).compute
   Object.assign(config.scheduler, over)
   const now = new Date().toISOString()
   const capacity: Record<string, number> = {}
+  const providerAggregates = new Map<string, string[]>()
   for (const h of hosts) {
     const uuid = randomUUID()
     capacity[uuid] = h.ram
@@ -76,14 +85,18 @@ async function setUp(hosts: Array<{ name: string; ram: number; zone?: string; do
       uuid: randomUUID(), host: h.name, binary: 'nova-compute', topic: 'compute', report_count: 1, disabled: h.disabled ? 1 : 0, disabled_reason: null,
       forced_down: 0, version: 1, created_at: now, updated_at: now, last_seen_up: h.down ? '2000-01-01T00:00:00.000Z' : now,
     }).execute()
-    if (h.zone) {
-      const id = await database.db.insertInto('host_aggregates').values({ uuid: randomUUID(), name: `agg-${h.name}`, created_at: now, updated_at: null }).executeTakeFirstOrThrow()
+    const metadata = { ...(h.zone ? { availability_zone: h.zone } : {}), ...h.metadata }
+    if (Object.keys(metadata).length) {
+      const aggUuid = randomUUID()
+      const id = await database.db.insertInto('host_aggregates').values({ uuid: aggUuid, name: `agg-${h.name}`, created_at: now, updated_at: null }).executeTakeFirstOrThrow()
       const aggId = Number(id.insertId)
       await database.db.insertInto('host_aggregate_hosts').values({ aggregate_id: aggId, host: h.name }).execute()
-      await database.db.insertInto('host_aggregate_metadata').values({ aggregate_id: aggId, key: 'availability_zone', value: h.zone }).execute()
+      for (const [key, value] of Object.entries(metadata)) await database.db.insertInto('host_aggregate_metadata').values({ aggregate_id: aggId, key, value }).execute()
+      if (!h.unmirrored) providerAggregates.set(uuid, [aggUuid])
     }
   }
   const claims = memoryPlacement(capacity)
+  for (const [rp, aggs] of providerAggregates) claims.aggregates.set(rp, aggs)
   return { scheduler: createScheduler({ db: database.db, config, claims, log: silentLogger }), claims, close: () => database.close() }
 }
 
@@ -134,4 +147,47 @@ test('anti-affinity puts each member on a different host', async () => {
   assert.notEqual(picks[0][0].host, picks[1][0].host)
   await assert.rejects(scheduler.selectDestinations({ spec: spec({ instance_group: group }), instanceUuids: [randomUUID(), randomUUID(), randomUUID()], returnAlternates: false }))
   await close()
+})
+
+test('a requested zone asks placement for its aggregates only; a zone no aggregate names asks for all hosts', async () => {
+  const { scheduler, claims, close } = await setUp([{ name: 'z1', ram: 8192, zone: 'zone1' }, { name: 'big', ram: 16384 }])
+  const [[s]] = await scheduler.selectDestinations({ spec: spec({ availability_zone: 'zone1' }), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(s.host, 'z1')
+  assert.equal(claims.asked.at(-1)!.length, 1)
+  await scheduler.selectDestinations({ spec: spec({ availability_zone: 'nova' }), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.deepEqual(claims.asked.at(-1), [])
+  await close()
+})
+
+test('a zone whose aggregate is not mirrored in placement finds no host unless the prefilter is off', async () => {
+  const hosts = [{ name: 'z1', ram: 8192, zone: 'zone1', unmirrored: true }, { name: 'other', ram: 8192 }]
+  const on = await setUp(hosts)
+  await assert.rejects(on.scheduler.selectDestinations({ spec: spec({ availability_zone: 'zone1' }), instanceUuids: [randomUUID()], returnAlternates: false }), /No valid host/)
+  await on.close()
+  const off = await setUp(hosts, { queryPlacementForAvailabilityZone: false })
+  const [[s]] = await off.scheduler.selectDestinations({ spec: spec({ availability_zone: 'zone1' }), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(s.host, 'z1', 'the zone filter alone still finds the host')
+  assert.deepEqual(off.claims.asked.at(-1), [])
+  await off.close()
+})
+
+test('tenant isolation: a project named by filter_tenant_id* lands on its aggregate; others go anywhere unless an aggregate is required', async () => {
+  const hosts = [{ name: 'mine', ram: 4096, metadata: { filter_tenant_id2: 'p-iso' } }, { name: 'big', ram: 16384 }]
+  const { scheduler, close } = await setUp(hosts, { limitTenantsToPlacementAggregate: true })
+  for (let i = 0; i < 2; i++) {
+    const [[s]] = await scheduler.selectDestinations({ spec: spec({ project_id: 'p-iso' }), instanceUuids: [randomUUID()], returnAlternates: false })
+    assert.equal(s.host, 'mine')
+  }
+  const [[other]] = await scheduler.selectDestinations({ spec: spec({ project_id: 'p-other' }), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(other.host, 'big')
+  await close()
+  const strict = await setUp(hosts, { limitTenantsToPlacementAggregate: true, placementAggregateRequiredForTenants: true })
+  await assert.rejects(strict.scheduler.selectDestinations({ spec: spec({ project_id: 'p-other' }), instanceUuids: [randomUUID()], returnAlternates: false }),
+    /No valid host was found. Scheduling failed: No hosts available for tenant/)
+  assert.equal(strict.claims.asked.length, 0, 'placement is not asked at all')
+  await strict.close()
+  const disabled = await setUp(hosts)
+  const [[d]] = await disabled.scheduler.selectDestinations({ spec: spec({ project_id: 'p-iso' }), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(d.host, 'big', 'without limitTenantsToPlacementAggregate the metadata does nothing')
+  await disabled.close()
 })

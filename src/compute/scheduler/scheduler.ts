@@ -1,7 +1,8 @@
 /**
- * @module nova-scheduler: placement says which hosts have room (allocation candidates), the
- * filters say which of those the instance may use, the weighers rank them, and the scheduler
- * claims the best one in placement. A lost race for capacity moves on to the next host. Each
+ * @module nova-scheduler: placement says which hosts have room (allocation candidates, narrowed
+ * by the request filters to the aggregates of the zone or project), the filters say which of
+ * those the instance may use, the weighers rank them, and the scheduler claims the best one in
+ * placement. A lost race for capacity moves on to the next host. Each
  * instance gets alternates for rescheduling when its build fails.
  */
 import type { Kysely } from 'kysely'
@@ -14,6 +15,7 @@ import type { SchedulerRpc } from '../rpc/conductor-rpc.ts'
 import type { FilterContext, HostFilter } from './filters/filter.ts'
 import { hostFilters } from './filters/index.ts'
 import { createHostStateCache, type HostState } from './host-state.ts'
+import { placementAggregatesFor, RequestFilterFailed } from './request-filters.ts'
 import { cpuWeigher, diskWeigher, ramWeigher, serverGroupSoftWeigher, weigh, type WeighedHost } from './weighers/weigher.ts'
 
 export class NoValidHost extends Error {
@@ -60,11 +62,24 @@ export function createScheduler(deps: SchedulerDeps): SchedulerRpc & { hostState
     return out
   }
 
+  async function aggregatesOrNoValidHost(spec: RequestSpec): Promise<string[][] | undefined> {
+    try {
+      const groups = await placementAggregatesFor(db, config.scheduler, spec)
+      if (groups.length) log.debug('request filters narrowed placement to aggregates', { member_of: groups.map((g) => g.join(',')).join(' ') })
+      return groups.length ? groups : undefined
+    } catch (err) {
+      if (!(err instanceof RequestFilterFailed)) throw err
+      log.warn(`Tenant ${spec.project_id} has no available aggregates`)
+      throw new NoValidHost(err.message)
+    }
+  }
+
   async function selectDestinations({ spec, instanceUuids, returnAlternates }: { spec: RequestSpec; instanceUuids: string[]; returnAlternates: boolean }): Promise<Selection[][]> {
     const started = performance.now()
     const resources = flavorResources(spec.flavor, spec.boot_from_volume)
     const { required, forbidden } = traitsOf(spec)
-    const candidates = await claims.candidates({ resources, required, forbidden, limit: config.scheduler.maxPlacementResults })
+    const memberOf = await aggregatesOrNoValidHost(spec)
+    const candidates = await claims.candidates({ resources, required, forbidden, memberOf, limit: config.scheduler.maxPlacementResults })
     const hosts = await hostStates.get()
     const ctx: FilterContext = { spec, groupHosts: await groupHosts(spec) }
     const ignore = new Set(spec.ignore_hosts)

@@ -3,6 +3,7 @@
  * and every zone lookup read. CRUD, the add_host / remove_host / set_metadata actions, uuid from
  * 2.41 and image pre-caching from 2.81. The availability zone is the `availability_zone`
  * metadata key, under Nova's rules: it may not be emptied, and a host may not sit in two zones.
+ * Membership is mirrored into placement (the aggregate's uuid on the host's node providers).
  */
 import { randomUUID } from 'node:crypto'
 import type { Transaction } from 'kysely'
@@ -13,6 +14,7 @@ import type { AggregateRow, ComputeDb } from '../../db/schema.ts'
 import { badRequest, conflict, notFound } from '../../errors.ts'
 import { authorize, versionOf, type ComputeApiDeps, type ComputeRequest } from '../context.ts'
 import { atLeast } from '../microversion.ts'
+import { mirrorHostAdded, mirrorHostRemoved } from '../placement-aggregates.ts'
 import { INTERNAL_ZONE } from '../service-state.ts'
 import { iso } from '../views/server.ts'
 
@@ -226,18 +228,24 @@ async function action(deps: ComputeApiDeps, req: ComputeRequest) {
     const host = (b.add_host ?? b.remove_host)!.host
     const svc = await deps.db.selectFrom('compute_services').select('id').where('host', '=', host).where('binary', '=', 'nova-compute').executeTakeFirst()
     if (!svc) throw notFound(`Compute host ${host} could not be found.`)
-    await deps.db.transaction().execute(async (trx) => {
-      const member = Boolean(await trx.selectFrom('host_aggregate_hosts').select('host').where('aggregate_id', '=', id).where('host', '=', host).executeTakeFirst())
-      if (b.add_host) {
-        if (member) throw conflict(`Aggregate ${id} already has host ${host}.`)
+    const isMember = async (db: Db) => Boolean(await db.selectFrom('host_aggregate_hosts').select('host').where('aggregate_id', '=', id).where('host', '=', host).executeTakeFirst())
+    if (b.add_host) {
+      await deps.db.transaction().execute(async (trx) => {
+        if (await isMember(trx)) throw conflict(`Aggregate ${id} already has host ${host}.`)
         await checkZone(trx, id, a0.metadata.availability_zone, [host], (r) => conflict(`Cannot add host to aggregate ${id}. Reason: ${r}.`))
         await trx.insertInto('host_aggregate_hosts').values({ aggregate_id: id, host }).execute()
-      } else {
-        if (!member) throw notFound(`Aggregate ${id} has no host ${host}.`)
+        await trx.updateTable('host_aggregates').set({ updated_at: nowIso() }).where('id', '=', id).execute()
+      })
+      await mirrorHostAdded(deps, a0, host, req.requestId)
+    } else {
+      if (!(await isMember(deps.db))) throw notFound(`Aggregate ${id} has no host ${host}.`)
+      // Placement first, as Nova: if that fails the host is still a member and remove_host can be retried.
+      await mirrorHostRemoved(deps, a0, host, req.requestId)
+      await deps.db.transaction().execute(async (trx) => {
         await trx.deleteFrom('host_aggregate_hosts').where('aggregate_id', '=', id).where('host', '=', host).execute()
-      }
-      await trx.updateTable('host_aggregates').set({ updated_at: nowIso() }).where('id', '=', id).execute()
-    })
+        await trx.updateTable('host_aggregates').set({ updated_at: nowIso() }).where('id', '=', id).execute()
+      })
+    }
     deps.log.info(`${b.add_host ? 'added host to' : 'removed host from'} aggregate ${id}`, { request_id: req.requestId, host })
   } else {
     const meta = b.set_metadata!.metadata

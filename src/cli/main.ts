@@ -19,7 +19,7 @@ import { authUrlFor } from '../identity/auth-middleware.ts'
 import { createIdentityClient } from '../identity/client.ts'
 import { imageUrl, openImageDb } from '../image/services.ts'
 import { openNetworkDb } from '../network/services.ts'
-import { openComputeDb } from '../compute/services.ts'
+import { openComputeDb, runComputeSyncAggregates } from '../compute/services.ts'
 import { openPlacementDb } from '../placement/services.ts'
 import { registerTinyGuest, TINY_GUEST_IMAGE } from '../image/tiny-guest-image.ts'
 import { writeCloudsYaml, type CloudAccount } from './clouds-yaml.ts'
@@ -32,6 +32,7 @@ const usage = `usage: nubis <command> [--config FILE] [--data-dir DIR]
   db migrate               create or upgrade every service's database
   identity bootstrap       create the default domain, roles, admin and demo users, catalog
   identity fernet-rotate   rotate the Fernet token keys (live tokens stay valid)
+  compute sync-aggregates  mirror every host aggregate membership into placement; report changes
   doctor                   check this host for what the real drivers need
   config help              list every configuration key with its default
 `
@@ -73,6 +74,8 @@ async function main(argv: string[]): Promise<number> {
     case 'identity fernet-rotate':
       rotateFernetKeys(config, log)
       return 0
+    case 'compute sync-aggregates':
+      return runComputeSyncAggregates(config, log, (l) => process.stdout.write(l + '\n'))
     default:
       if (command === 'run') return run(config, log, rest)
       process.stderr.write(`nubis: unknown command "${positionals.join(' ')}"\n${usage}`)

@@ -20,6 +20,7 @@ import { networkCatalogEntry, type NetworkSections } from '../network/services.t
 import { createComputeAgent } from './agent/compute-agent.ts'
 import { createComputeApi } from './api/app.ts'
 import type { ComputeApiDeps } from './api/context.ts'
+import { describeAggregateSync, syncAggregatesToPlacement } from './api/placement-aggregates.ts'
 import type { ComputeConfig } from './config.ts'
 import { createConductor } from './conductor/conductor.ts'
 import { ensureDefaultFlavors } from './db/flavors.ts'
@@ -51,6 +52,23 @@ export async function openComputeDb(config: Config, log: Logger): Promise<Databa
   await migrateToLatest(database.db, 'compute', computeMigrations, log)
   await ensureDefaultFlavors(database.db, log)
   return database
+}
+
+/**
+ * `nubis compute sync-aggregates` (nova-manage placement sync_aggregates): mirrors every host
+ * aggregate membership into placement, prints what it changed and what it could not, and returns
+ * the exit status (0 when placement now matches).
+ */
+export async function runComputeSyncAggregates(config: Config, log: Logger, print: (line: string) => void): Promise<number> {
+  const database = await openComputeDb(config, log)
+  try {
+    const claims = placementClaims(placementUrl(config), serviceTokenSource(config))
+    const { lines, exitCode } = describeAggregateSync(await syncAggregatesToPlacement({ db: database.db, claims }))
+    for (const line of lines) print(line)
+    return exitCode
+  } finally {
+    await database.close()
+  }
 }
 
 /** A running compute process; tests reach the fake hypervisor of an in-process agent through `driver`. */

@@ -31,6 +31,8 @@ export type TestCloud = {
   service(name: string, as?: ApiClient): ApiClient
   /** The running service object of a started service (e.g. compute's fake hypervisor). */
   running(name: string): RunningService
+  /** Starts one more service as another host on the same bus (a second `compute-agent`); stop() stops it too. */
+  startOnHost(name: string, host: string): Promise<RunningService>
   stop(): Promise<void>
 }
 
@@ -101,6 +103,11 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     running(name) {
       if (!byName[name]) throw new Error(`service ${name} was not started`)
       return byName[name]
+    },
+    async startOnHost(name, host) {
+      const svc = await runnable[name]({ config: { ...config, host }, log, transport })
+      started.push(svc)
+      return svc
     },
     async stop() {
       for (const s of started.reverse()) await s.stop()

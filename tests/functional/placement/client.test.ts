@@ -90,4 +90,36 @@ describe('placement client', () => {
     await client.deleteProvider(h.uuid)
     assert.deepEqual(await client.listProviders({ name: 'client-h4' }), [])
   })
+
+  test('changeProviderAggregates adds and removes while keeping the others, and retries a generation conflict', async () => {
+    const h = host('client-h5')
+    const [keep, gone, added, raced] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()]
+    await client.ensureProvider({ ...h, aggregates: [keep, gone] })
+    assert.deepEqual((await client.changeProviderAggregates(h.uuid, { add: [added], remove: [gone] }))?.aggregates.sort(), [keep, added].sort())
+    const again = await client.changeProviderAggregates(h.uuid, { add: [added] })
+    assert.equal(again?.changed, false, 'nothing to change, nothing written')
+    assert.deepEqual(again?.aggregates.sort(), [keep, added].sort())
+    assert.equal(await client.changeProviderAggregates(randomUUID(), { add: [added] }), undefined, 'no such provider')
+    assert.equal(await client.providerAggregates(randomUUID()), undefined)
+
+    // Another writer changes the provider between our read and our write (just before our PUT asks for its token).
+    const token = (await pc.cloud.admin()).token!
+    const api = pc.at(19)
+    let calls = 0
+    const racing = createPlacementClient({
+      url: pc.cloud.urls.placement,
+      token: async () => {
+        if (++calls === 2) {
+          const cur = (await api.get(`/resource_providers/${h.uuid}/aggregates`)).body
+          assert.equal((await api.put(`/resource_providers/${h.uuid}/aggregates`, { aggregates: [...cur.aggregates, raced], resource_provider_generation: cur.resource_provider_generation })).status, 200)
+        }
+        return token
+      },
+    })
+    const res = await racing.changeProviderAggregates(h.uuid, { remove: [keep] })
+    assert.deepEqual(res?.aggregates.sort(), [added, raced].sort(), 'the other writer\'s aggregate survives the retry')
+    assert.ok(calls >= 4, 'read and wrote again')
+    assert.deepEqual((await client.providerAggregates(h.uuid))?.sort(), [added, raced].sort())
+    await client.deleteProvider(h.uuid)
+  })
 })

@@ -1,18 +1,51 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
+import { ProviderUpdateConflict, type ResourceClaims } from '../../model/placement.ts'
 import { assertTempestSchema, startTestApi, type TestApi } from '../handler-test-kit.ts'
 import { aggregateZonesByHost } from '../service-state.ts'
 import { aggregatesRoutes } from './aggregates.ts'
 
+/** Placement's provider aggregates in memory; `failWith` makes the next changes throw (or find no provider). */
+function memoryAggregates() {
+  const byProvider = new Map<string, string[]>()
+  const self = {
+    byProvider, failWith: undefined as Error | 'missing' | undefined, calls: 0,
+    async aggregatesOf(rp: string) { return byProvider.get(rp) },
+    async changeAggregates(rp: string, change: { add?: string[]; remove?: string[] }) {
+      self.calls++
+      if (self.failWith === 'missing') return 'missing' as const
+      if (self.failWith) throw self.failWith
+      const had = byProvider.get(rp) ?? []
+      const now = [...new Set([...had.filter((a) => !change.remove?.includes(a)), ...(change.add ?? [])])]
+      byProvider.set(rp, now)
+      return now.length === had.length && now.every((a) => had.includes(a)) ? 'unchanged' as const : 'changed' as const
+    },
+  }
+  return self
+}
+
 let api: TestApi
+let placement: ReturnType<typeof memoryAggregates>
+const nodes: Record<string, string> = {}
+const warnings: string[] = []
 before(async () => {
   api = await startTestApi((deps) => aggregatesRoutes(deps))
-  for (const host of ['host-a', 'host-b']) {
+  placement = memoryAggregates()
+  api.deps.claims = placement as unknown as ResourceClaims
+  api.deps.log = { ...api.deps.log, warn: (m: string) => void warnings.push(m) }
+  for (const host of ['host-a', 'host-b', 'host-c']) {
     const now = new Date().toISOString()
     await api.db.insertInto('compute_services').values({
       uuid: randomUUID(), host, binary: 'nova-compute', topic: 'compute', report_count: 1, disabled: 0, disabled_reason: null,
       forced_down: 0, version: 1, created_at: now, updated_at: now, last_seen_up: now,
+    }).execute()
+    if (host === 'host-c') continue
+    nodes[host] = randomUUID()
+    await api.db.insertInto('compute_nodes').values({
+      uuid: nodes[host], host, hypervisor_hostname: host, hypervisor_type: 'fake', hypervisor_version: 1, host_ip: '127.0.0.1', cpu_info: '{}',
+      vcpus: 16, memory_mb: 8192, local_gb: 100, vcpus_used: 0, memory_mb_used: 0, local_gb_used: 0, running_vms: 0,
+      cpu_allocation_ratio: 16, ram_allocation_ratio: 1, disk_allocation_ratio: 1, created_at: now, updated_at: now,
     }).execute()
   }
 })
@@ -80,4 +113,46 @@ test('image pre-caching from 2.81', async () => {
   assert.equal((await api.as('admin', '2.81')('POST', `/v2.1/os-aggregates/${id}/images`, { cache: [{ id: img }] })).status, 202)
   assert.equal((await api.as('admin', '2.81')('POST', `/v2.1/os-aggregates/${id}/images`, { cache: [{ id: img }, { id: img }] })).status, 400)
   assert.equal((await api.as('admin', '2.81')('POST', '/v2.1/os-aggregates/999/images', { cache: [{ id: img }] })).status, 404)
+})
+
+test('add_host and remove_host mirror the aggregate on the host\'s node provider', async () => {
+  const admin = api.as('admin', '2.41')
+  const a = (await admin('POST', '/v2.1/os-aggregates', { aggregate: { name: 'mirrored' } })).body.aggregate
+  const b = (await admin('POST', '/v2.1/os-aggregates', { aggregate: { name: 'mirrored-2' } })).body.aggregate
+  await admin('POST', `/v2.1/os-aggregates/${a.id}/action`, { add_host: { host: 'host-b' } })
+  await admin('POST', `/v2.1/os-aggregates/${b.id}/action`, { add_host: { host: 'host-b' } })
+  assert.deepEqual(placement.byProvider.get(nodes['host-b']), [a.uuid, b.uuid])
+  assert.equal((await admin('POST', `/v2.1/os-aggregates/${a.id}/action`, { remove_host: { host: 'host-b' } })).status, 200)
+  assert.deepEqual(placement.byProvider.get(nodes['host-b']), [b.uuid])
+  const calls = placement.calls
+  assert.equal((await admin('POST', `/v2.1/os-aggregates/${a.id}/action`, { remove_host: { host: 'host-b' } })).status, 404)
+  assert.equal(placement.calls, calls, 'a host that is not a member leaves placement alone')
+  await admin('POST', `/v2.1/os-aggregates/${b.id}/action`, { remove_host: { host: 'host-b' } })
+  assert.deepEqual(placement.byProvider.get(nodes['host-b']), [])
+})
+
+test('placement failures: add_host still succeeds and warns; remove_host answers 409 on a lasting conflict and keeps the host', async () => {
+  const admin = api.as('admin')
+  const id = (await admin('POST', '/v2.1/os-aggregates', { aggregate: { name: 'flaky' } })).body.aggregate.id
+  warnings.length = 0
+  placement.failWith = new Error('placement GET /resource_providers answered 503')
+  const add = await admin('POST', `/v2.1/os-aggregates/${id}/action`, { add_host: { host: 'host-a' } })
+  assert.equal(add.status, 200)
+  assert.deepEqual(add.body.aggregate.hosts, ['host-a'])
+  assert.match(warnings.join('\n'), /Failed to associate host-a with a placement aggregate: .*503.*sync-aggregates/)
+  const noNode = await admin('POST', `/v2.1/os-aggregates/${id}/action`, { add_host: { host: 'host-c' } })
+  assert.equal(noNode.status, 200, 'a host without a compute node yet is still added')
+  assert.match(warnings.at(-1)!, /host-c has no compute node/)
+
+  placement.failWith = new ProviderUpdateConflict(nodes['host-a'])
+  const rm = await admin('POST', `/v2.1/os-aggregates/${id}/action`, { remove_host: { host: 'host-a' } })
+  assert.equal(rm.status, 409)
+  assert.match(rm.body.conflictingRequest.message, /A conflict was encountered attempting to update resource provider/)
+  assert.deepEqual((await admin('GET', `/v2.1/os-aggregates/${id}`)).body.aggregate.hosts, ['host-a', 'host-c'], 'nothing changed')
+
+  placement.failWith = 'missing'
+  assert.equal((await admin('POST', `/v2.1/os-aggregates/${id}/action`, { remove_host: { host: 'host-a' } })).status, 200, 'a missing provider is in no aggregate')
+  assert.match(warnings.at(-1)!, /Failed to remove association of host-a/)
+  placement.failWith = undefined
+  assert.equal((await admin('POST', `/v2.1/os-aggregates/${id}/action`, { remove_host: { host: 'host-c' } })).status, 200)
 })

@@ -20,6 +20,8 @@ export type ComputeConfig = {
   allowResizeToSameHost?: boolean
   /** Seconds after which a resize waiting in VERIFY_RESIZE is confirmed by itself; 0 never (resize_confirm_window). */
   resizeConfirmWindowSec?: number
+  /** Seconds a shelved server keeps its guest and resources on the host before they are offloaded; 0 at once, -1 never (shelved_offload_time). */
+  shelvedOffloadTimeSec?: number
   agent: {
     /** Virt driver of this host's compute agent: fake (deterministic, for tests) or qemu. */
     virtDriver: string
@@ -92,6 +94,7 @@ export const computeConfigSchema: JsonSchema = {
     rpcTimeoutMs: int(60000, 'Milliseconds a call between compute processes waits for its answer.', 100),
     allowResizeToSameHost: { type: 'boolean', default: false, description: 'Let a resize land on the host the server is on (a cold migration never does).' },
     resizeConfirmWindowSec: int(0, 'Seconds after which a resized server waiting for confirmation is confirmed automatically (0: never).'),
+    shelvedOffloadTimeSec: int(0, 'Seconds a shelved server stays on its host before it is offloaded (0: at once, -1: never).', -1),
     agent: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

@@ -16,6 +16,7 @@ import { createInstanceLocks } from './instance-locks.ts'
 import type { AgentContext, ComputeAgentDeps } from './context.ts'
 import { moreAgentActions } from './more-actions.ts'
 import { cleanUpEvacuated } from './move-actions.ts'
+import { forgetShelvedImage, offloadOverdueShelved } from './shelve-actions.ts'
 
 export type { ActionStep, AgentContext, ComputeAgentDeps } from './context.ts'
 
@@ -133,8 +134,14 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
     terminateInstance: terminate,
     stopInstance: power('compute_stop_instance', TaskState.POWERING_OFF, (i) => driver.powerOff(i.uuid, 60),
       { vm_state: VmState.STOPPED, power_state: PowerState.SHUTDOWN }),
-    startInstance: power('compute_start_instance', TaskState.POWERING_ON, (i) => driver.powerOn(guestOf(i)),
-      { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING }),
+    startInstance: (args) => act(args, {
+      event: 'compute_start_instance', expected: [TaskState.POWERING_ON],
+      run: async (i) => {
+        await driver.powerOn(guestOf(i))
+        // The end of unshelving a server that was never offloaded: its snapshot is not needed any more.
+        return { ...(await forgetShelvedImage(ctx, args, i)), vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING }
+      },
+    }),
     rebootInstance: (args) => act(args, {
       event: 'compute_reboot_instance',
       expected: args.type === 'HARD' ? [TaskState.REBOOTING_HARD, TaskState.REBOOT_PENDING_HARD, TaskState.REBOOT_STARTED_HARD] : [TaskState.REBOOTING, TaskState.REBOOT_PENDING, TaskState.REBOOT_STARTED],
@@ -252,6 +259,10 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
       timers.push(setInterval(() => void report().catch((err) => log.warn(`heartbeat of ${host} failed: ${errText(err)}`)), config.reportIntervalSec * 1000))
       if (config.syncPowerStateIntervalSec > 0) {
         timers.push(setInterval(() => void syncPowerStates().catch((err) => log.warn(`power-state sync failed: ${errText(err)}`)), config.syncPowerStateIntervalSec * 1000))
+      }
+      const offloadAfter = config.shelvedOffloadTimeSec ?? 0
+      if (offloadAfter > 0) {
+        timers.push(setInterval(() => void offloadOverdueShelved(ctx, rpc).catch((err) => log.warn(`offloading shelved servers failed: ${errText(err)}`)), Math.min(60, offloadAfter) * 1000))
       }
       const confirmWindow = config.resizeConfirmWindowSec ?? 0
       if (confirmWindow > 0) {

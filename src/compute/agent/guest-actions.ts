@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { NovaError } from '../errors.ts'
 import { PowerState, TaskState, VmState } from '../model/states.ts'
-import type { AgentRpc } from '../rpc/agent-rpc.ts'
+import type { ActionRequest, AgentRpc } from '../rpc/agent-rpc.ts'
 import type { AgentContext } from './context.ts'
 import { guestOf } from './guest.ts'
 
@@ -18,6 +18,36 @@ const T = TaskState
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err))
 
 export type GuestAgentActions = Pick<AgentRpc, 'rebuildInstance' | 'snapshotInstance' | 'rescueInstance' | 'unrescueInstance' | 'setAdminPassword'>
+
+/**
+ * Copies the guest's disk into the queued image `imageId` with the caller's token: `stage` is
+ * told before the driver snapshots, before the disk is spooled to a file (so the upload knows
+ * its size, as Nova's libvirt driver does) and before the upload, to move the task state on.
+ * On failure the image is deleted (Nova's delete_image_on_error) and the error rethrown.
+ */
+export async function uploadSnapshot(
+  ctx: AgentContext, args: ActionRequest, uuid: string, imageId: string, stage: (s: 'snapshot' | 'pending_upload' | 'uploading') => Promise<void>,
+): Promise<void> {
+  const images = ctx.images?.(args.context.token)
+  let dir: string | undefined
+  try {
+    if (!images) throw new Error('this compute agent has no image service to upload snapshots to')
+    await stage('snapshot')
+    const snap = await ctx.driver.snapshot(uuid)
+    await stage('pending_upload')
+    dir = await mkdtemp(join(tmpdir(), 'nubis-snapshot-'))
+    const file = join(dir, 'disk')
+    await pipeline(snap.data, createWriteStream(file))
+    await stage('uploading')
+    await images.uploadFile(imageId, file)
+    ctx.log.info(`snapshot ${imageId} of instance ${uuid} uploaded`, { request_id: args.context.requestId })
+  } catch (err) {
+    await images?.delete(imageId).catch((e) => ctx.log.warn(`could not delete image ${imageId} of a failed snapshot: ${errText(e)}`))
+    throw err
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {})
+  }
+}
 
 export function guestAgentActions(ctx: AgentContext): GuestAgentActions {
   const { driver, conductor, host, log } = ctx
@@ -54,28 +84,12 @@ export function guestAgentActions(ctx: AgentContext): GuestAgentActions {
       event: 'compute_snapshot_instance',
       expected: [T.IMAGE_SNAPSHOT_PENDING, T.IMAGE_SNAPSHOT, T.IMAGE_PENDING_UPLOAD, T.IMAGE_UPLOADING],
       run: async (i) => {
-        const images = ctx.images?.(args.context.token)
-        let dir: string | undefined
-        try {
-          if (!images) throw new Error('this compute agent has no image service to upload snapshots to')
-          await step(i.uuid, T.IMAGE_SNAPSHOT, [T.IMAGE_SNAPSHOT_PENDING])
-          const snap = await driver.snapshot(i.uuid)
-          await step(i.uuid, T.IMAGE_PENDING_UPLOAD, [T.IMAGE_SNAPSHOT])
-          // Spool the disk to a file (as Nova's libvirt driver does) so the upload knows its size.
-          dir = await mkdtemp(join(tmpdir(), 'nubis-snapshot-'))
-          const file = join(dir, 'disk')
-          await pipeline(snap.data, createWriteStream(file))
-          await step(i.uuid, T.IMAGE_UPLOADING, [T.IMAGE_PENDING_UPLOAD])
-          await images.uploadFile(args.imageId, file)
-          log.info(`snapshot ${args.imageId} of instance ${i.uuid} uploaded`, { request_id: args.context.requestId })
-          return {}
-        } catch (err) {
-          // Nova's delete_image_on_error: a failed snapshot leaves no queued image behind.
-          await images?.delete(args.imageId).catch((e) => log.warn(`could not delete image ${args.imageId} of a failed snapshot: ${errText(e)}`))
-          throw err
-        } finally {
-          if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {})
-        }
+        await uploadSnapshot(ctx, args, i.uuid, args.imageId, async (stage) => {
+          if (stage === 'snapshot') await step(i.uuid, T.IMAGE_SNAPSHOT, [T.IMAGE_SNAPSHOT_PENDING])
+          else if (stage === 'pending_upload') await step(i.uuid, T.IMAGE_PENDING_UPLOAD, [T.IMAGE_SNAPSHOT])
+          else await step(i.uuid, T.IMAGE_UPLOADING, [T.IMAGE_PENDING_UPLOAD])
+        })
+        return {}
       },
     }),
 

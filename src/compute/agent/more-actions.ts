@@ -2,22 +2,21 @@
  * @module The agent's side of the remaining instance actions: rescue, rebuild, snapshot,
  * password, shelve, interfaces, and the two-host moves (resize, cold and live migration, evacuate).
  */
-import { NovaError } from '../errors.ts'
 import type { AgentRpc } from '../rpc/agent-rpc.ts'
 import type { AgentContext } from './context.ts'
 import { guestAgentActions } from './guest-actions.ts'
 import { interfaceAgentActions } from './interface-actions.ts'
 import { moveAgentActions } from './move-actions.ts'
+import { shelveAgentActions } from './shelve-actions.ts'
 
 type More = Omit<AgentRpc, 'buildAndRunInstance' | 'terminateInstance' | 'stopInstance' | 'startInstance' | 'rebootInstance' |
   'pauseInstance' | 'unpauseInstance' | 'suspendInstance' | 'resumeInstance' | 'getConsoleOutput'>
 
 export function moreAgentActions(_ctx: AgentContext): More {
-  const notYet = async () => {
-    throw new NovaError(501, 'Not implemented yet.')
-  }
   return {
     ...guestAgentActions(_ctx),
-    shelveInstance: notYet, shelveOffloadInstance: notYet, unshelveInstance: notYet, ...moveAgentActions(_ctx), ...interfaceAgentActions(_ctx),
+    ...shelveAgentActions(_ctx),
+    ...moveAgentActions(_ctx),
+    ...interfaceAgentActions(_ctx),
   }
 }

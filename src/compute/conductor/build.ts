@@ -22,7 +22,8 @@ export async function failInstance(deps: ConductorDeps, uuid: string, code: numb
   deps.log.warn(`instance ${uuid} is in ERROR: ${message}`)
 }
 
-async function hostZone(deps: ConductorDeps, host: string): Promise<string> {
+/** The availability zone of `host`: its aggregate's, else the default one. */
+export async function hostZone(deps: ConductorDeps, host: string): Promise<string> {
   const row = await deps.db.selectFrom('host_aggregate_metadata').innerJoin('host_aggregate_hosts', 'host_aggregate_hosts.aggregate_id', 'host_aggregate_metadata.aggregate_id')
     .select('host_aggregate_metadata.value').where('host_aggregate_hosts.host', '=', host).where('host_aggregate_metadata.key', '=', 'availability_zone').executeTakeFirst()
   return row?.value ?? deps.config.defaultAvailabilityZone

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto'
 import { recordAction } from '../db/actions.ts'
 import { findInstance } from '../db/instances.ts'
 import { evacuationsFrom, findMigration, updateMigration } from '../db/migrations-records.ts'
-import { NovaError } from '../errors.ts'
 import { VmState } from '../model/states.ts'
 import type { ConductorRpc } from '../rpc/conductor-rpc.ts'
 import type { ConductorDeps } from './deps.ts'
@@ -15,18 +14,16 @@ import { evacuateWorkflows } from './evacuate.ts'
 import { liveMigrateWorkflows } from './live-migrate.ts'
 import { moveBackToInstance } from './move-support.ts'
 import { resizeWorkflows } from './resize.ts'
+import { unshelveWorkflows } from './unshelve.ts'
 
 type Moves = Pick<ConductorRpc, 'migrateServer' | 'liveMigrateServer' | 'evacuateServer' | 'unshelveServer' | 'allocationsMoved' | 'migrationGet' | 'evacuationsFrom' | 'confirmOverdueResizes'>
 
 export function moveWorkflows(deps: ConductorDeps): Moves {
-  const notYet = async () => {
-    throw new NovaError(501, 'Not implemented yet.')
-  }
   return {
     ...resizeWorkflows(deps),
     ...liveMigrateWorkflows(deps),
     ...evacuateWorkflows(deps),
-    unshelveServer: notYet,
+    ...unshelveWorkflows(deps),
 
     /**
      * The last placement step of a move. confirmed / finished: the source is free, so the

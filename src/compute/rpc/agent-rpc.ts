@@ -37,9 +37,12 @@ export type AgentRpc = {
   rebuildInstance(args: ActionRequest & { imageRef: string; adminPassword: string | null; evacuate?: boolean; preserveEphemeral?: boolean }): Promise<void>
   snapshotInstance(args: ActionRequest & { imageId: string }): Promise<void>
   setAdminPassword(args: ActionRequest & { password: string }): Promise<void>
-  shelveInstance(args: ActionRequest & { imageId: string | null; offload: boolean }): Promise<void>
+  /** Powers the guest off and snapshots it into the queued image `imageId`; offloads at once when this host's shelvedOffloadTimeSec is 0. */
+  shelveInstance(args: ActionRequest & { imageId: string }): Promise<void>
+  /** Destroys the guest here, unbinds its ports and frees its allocation; the instance keeps no host. */
   shelveOffloadInstance(args: ActionRequest): Promise<void>
-  unshelveInstance(args: ActionRequest & { selection: Selection }): Promise<void>
+  /** Boots an offloaded instance here (claimed by the scheduler) from its shelved image (null: volume-backed), then deletes that image. */
+  unshelveInstance(args: ActionRequest & { selection: Selection; imageId: string | null }): Promise<void>
   /** Cold migration and resize, three steps over the two hosts (Nova's prep_resize, resize_instance, finish_resize). */
   prepResize(args: ActionRequest & { migrationUuid: string; selection: Selection; newFlavor: Instance['flavor']; alternates?: Selection[] }): Promise<void>
   resizeInstance(args: ActionRequest & { migrationUuid: string; destHost: string }): Promise<void>

@@ -44,7 +44,8 @@ export type ConductorRpc = {
   liveMigrateServer(args: { context: RequestContext; instanceUuid: string; host: string | null; blockMigration?: boolean | null; force?: boolean }): Promise<void>
   /** Rebuilds the instance of a down host elsewhere; the API created the evacuation's migration record. */
   evacuateServer(args: { context: RequestContext; instanceUuid: string; host: string | null; adminPassword: string | null; migrationUuid?: string; force?: boolean; stopped?: boolean }): Promise<void>
-  unshelveServer(args: { context: RequestContext; instanceUuid: string; availabilityZone: string | null; host: string | null }): Promise<void>
+  /** Shelved: powers the guest on where it is. Offloaded: schedules with the stored request spec (the API saved any new zone), to `host` if given, and boots it there (cast). */
+  unshelveServer(args: { context: RequestContext; instanceUuid: string; host: string | null }): Promise<void>
 
   /** From agents. */
   reportService(args: ServiceReport): Promise<{ serviceUuid: string; disabled: boolean }>

@@ -95,6 +95,38 @@ async function usableImage(deps: ComputeApiDeps, req: ComputeRequest, ref: strin
   return image
 }
 
+/**
+ * The queued snapshot image of the instance, made with the caller's token so it is theirs
+ * (Nova's compute_utils.create_image): the instance's image properties, its owner when the
+ * caller is of another project, and `metadata`. createImage and shelve use it.
+ */
+export async function createSnapshotImage(deps: ComputeApiDeps, req: ComputeRequest, i: Instance, imageName: string, metadata: Record<string, string> = {}): Promise<ImageView> {
+  const caller = callerOf(req)
+  const sm = i.system_metadata
+  const inherited = Object.fromEntries(Object.entries(sm).filter(([k]) => k.startsWith('image_') &&
+    !['image_min_ram', 'image_min_disk', 'image_disk_format', 'image_container_format', 'image_base_image_ref'].includes(k)).map(([k, val]) => [k.slice(6), val]))
+  for (const k of Object.keys(inherited)) if (IMAGE_FIELDS.has(k) || k.startsWith('os_glance')) delete inherited[k]
+  for (const k of ['img_signature', 'img_signature_hash_method', 'img_signature_key_type', 'img_signature_certificate_uuid', 'cache_in_nova', 'bittorrent']) delete inherited[k]
+  const properties: Record<string, string> = {
+    ...inherited, instance_uuid: i.uuid, user_id: caller.userId, image_type: 'snapshot',
+    base_image_ref: sm.image_base_image_ref ?? i.image_ref, ...metadata,
+  }
+  const shared = caller.projectId !== i.project_id
+  if (shared) properties.instance_owner = i.project_id
+  const images = deps.images(caller.token)
+  return images.create({
+    name: imageName, visibility: shared ? 'shared' : 'private',
+    // The fake and qemu drivers both upload raw disks in a bare container.
+    disk_format: 'raw', container_format: 'bare',
+    min_ram: Number(sm.image_min_ram ?? 0), min_disk: Math.max(Number(sm.image_min_disk ?? 0), i.flavor.root_gb),
+    ...properties,
+  }).catch((err: { status?: number; message?: string }) => {
+    if (err.status === 403 || err.status === 413) throw new NovaError(403, err.message ?? 'Quota exceeded')
+    if (err.status === 400) throw badRequest(err.message ?? 'Invalid image metadata')
+    throw err
+  })
+}
+
 /** An agent call's failure as the API answers it (status and message kept). */
 function fromAgent(err: unknown): unknown {
   const e = err as { status?: number; message?: string }
@@ -189,31 +221,8 @@ export const guestActions: Record<string, ServerAction> = {
     const bootFromVolume = !i.image_ref
     if (bootFromVolume) throw badRequest('Snapshots of volume-backed servers need the block storage service, which this cloud does not run yet.')
 
-    // The queued image, made with the caller's token so it is theirs (Nova's compute_utils.create_image).
-    const caller = callerOf(req)
-    const sm = i.system_metadata
-    const inherited = Object.fromEntries(Object.entries(sm).filter(([k]) => k.startsWith('image_') &&
-      !['image_min_ram', 'image_min_disk', 'image_disk_format', 'image_container_format', 'image_base_image_ref'].includes(k)).map(([k, val]) => [k.slice(6), val]))
-    for (const k of Object.keys(inherited)) if (IMAGE_FIELDS.has(k) || k.startsWith('os_glance')) delete inherited[k]
-    for (const k of ['img_signature', 'img_signature_hash_method', 'img_signature_key_type', 'img_signature_certificate_uuid', 'cache_in_nova', 'bittorrent']) delete inherited[k]
-    const properties: Record<string, string> = {
-      ...inherited, instance_uuid: i.uuid, user_id: caller.userId, image_type: 'snapshot',
-      base_image_ref: sm.image_base_image_ref ?? i.image_ref, ...metadata,
-    }
-    const shared = caller.projectId !== i.project_id
-    if (shared) properties.instance_owner = i.project_id
-    const images = deps.images(caller.token)
-    const image = await images.create({
-      name: String(b.name).trim(), visibility: shared ? 'shared' : 'private',
-      // The fake and qemu drivers both upload raw disks in a bare container.
-      disk_format: 'raw', container_format: 'bare',
-      min_ram: Number(sm.image_min_ram ?? 0), min_disk: Math.max(Number(sm.image_min_disk ?? 0), i.flavor.root_gb),
-      ...properties,
-    }).catch((err: { status?: number; message?: string }) => {
-      if (err.status === 403 || err.status === 413) throw new NovaError(403, err.message ?? 'Quota exceeded')
-      if (err.status === 400) throw badRequest(err.message ?? 'Invalid image metadata')
-      throw err
-    })
+    const images = deps.images(callerOf(req).token)
+    const image = await createSnapshotImage(deps, req, i, String(b.name).trim(), metadata)
     let started: Instance
     try {
       started = await beginTransition(deps, req, i, {

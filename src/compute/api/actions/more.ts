@@ -2,8 +2,10 @@
 import type { ServerAction } from './action.ts'
 import { guestActions } from './guest.ts'
 import { moveActions } from './moves.ts'
+import { shelveActions } from './shelve.ts'
 
 export const moreActions: Record<string, ServerAction> = {
   ...moveActions,
   ...guestActions,
+  ...shelveActions,
 }

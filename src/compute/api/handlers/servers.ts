@@ -15,6 +15,7 @@ import { validateRequestedNetworks } from '../../network/network-api.ts'
 import {
   authorize, can, isAdmin, linkBase, projectOf, requestContext, versionOf, type ComputeApiDeps, type ComputeRequest,
 } from '../context.ts'
+import { deleteShelvedLeftovers } from '../actions/shelve.ts'
 import { timeQuery } from '../list-query.ts'
 import { canonicalIpv6 } from '../access-ips.ts'
 import { atLeast } from '../microversion.ts'
@@ -500,6 +501,7 @@ export async function deleteServer(deps: ComputeApiDeps, req: ComputeRequest, fo
   if (i.locked && !isAdmin(deps, req)) throw conflict(`Instance ${i.uuid} is locked`)
   if (i.task_state === TaskState.DELETING) return { status: 204 }
   const started = await beginTransition(deps, req, i, { action: 'delete', changes: { task_state: TaskState.DELETING }, record: 'delete', ignoreLock: true })
+  await deleteShelvedLeftovers(deps, req, i)
   if (!started.host) {
     // Never reached a host (still scheduling, or failed before): nothing to tear down there.
     await deps.rpc.conductor.instanceDestroyed({ uuid: i.uuid })

@@ -33,6 +33,12 @@ export type TestCloud = {
   running(name: string): RunningService
   /** Starts one more service as another host on the same bus (a second `compute-agent`); stop() stops it too. */
   startOnHost(name: string, host: string): Promise<RunningService>
+  /**
+   * Starts one more process on the cloud's bus with `config` over the cloud's (e.g. a second
+   * host's `compute-agent` with `{ host: 'host-b' }`). Stopping it and starting it again is a
+   * restart of that process; the cloud stops whatever is still running at the end.
+   */
+  startService(name: string, config?: Partial<NubisConfig>): Promise<RunningService>
   stop(): Promise<void>
 }
 
@@ -85,6 +91,12 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     rmSync(dataDir, { recursive: true, force: true })
     throw err
   }
+  const extra: RunningService[] = []
+  async function startService(name: string, over: Partial<NubisConfig> = {}): Promise<RunningService> {
+    const svc = await runnable[name]({ config: { ...config, ...over } as NubisConfig, log, transport })
+    extra.push(svc)
+    return svc
+  }
   const login = (user: string, password: string, project: string) =>
     ApiClient.login(identityUrl, { user, password, project })
   return {
@@ -104,12 +116,10 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
       if (!byName[name]) throw new Error(`service ${name} was not started`)
       return byName[name]
     },
-    async startOnHost(name, host) {
-      const svc = await runnable[name]({ config: { ...config, host }, log, transport })
-      started.push(svc)
-      return svc
-    },
+    startOnHost: (name, host) => startService(name, { host }),
+    startService,
     async stop() {
+      for (const s of extra.reverse()) await s.stop().catch(() => {})
       for (const s of started.reverse()) await s.stop()
       await identity.stop()
       rmSync(dataDir, { recursive: true, force: true })

@@ -15,8 +15,8 @@ import { guestOf } from './guest.ts'
 import { createInstanceLocks } from './instance-locks.ts'
 import type { AgentContext, ComputeAgentDeps } from './context.ts'
 import { moreAgentActions } from './more-actions.ts'
-import { cleanUpEvacuated } from './move-actions.ts'
 import { forgetShelvedImage, offloadOverdueShelved } from './shelve-actions.ts'
+import { recoverHost } from './recovery.ts'
 
 export type { ActionStep, AgentContext, ComputeAgentDeps } from './context.ts'
 
@@ -196,33 +196,8 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
     })
   }
 
-  /** After a restart: finish interrupted deletes, fail interrupted builds, reap guests of deleted instances. */
-  async function recover(): Promise<void> {
-    await cleanUpEvacuated(deps).catch((err) => log.error(`could not clean up after evacuations from ${host}: ${errText(err)}`))
-    const instances = await conductor.instancesOnHost({ host })
-    const known = new Set(instances.map((i) => i.uuid))
-    for (const g of await driver.listGuests()) {
-      if (!known.has(g.uuid)) {
-        log.warn(`removing guest ${g.uuid}: no instance on ${host} owns it`)
-        await driver.destroy(g.uuid).catch((err) => log.error(`could not remove guest ${g.uuid}`, { error: errText(err) }))
-      }
-    }
-    const system = { requestId: `req-init-host-${host}`, userId: '', projectId: '', roles: [], isAdmin: true, token: '' }
-    for (const i of instances) {
-      if (i.host !== host) continue
-      if (i.task_state === TaskState.DELETING) {
-        log.info(`finishing the interrupted delete of instance ${i.uuid}`)
-        await terminate({ context: system, instance: i })
-      } else if (i.vm_state === VmState.BUILDING) {
-        log.warn(`instance ${i.uuid} was being built when the compute service stopped; setting it to ERROR`)
-        await update(i.uuid, { vm_state: VmState.ERROR, task_state: null })
-        await conductor.addFault({ uuid: i.uuid, code: 500, message: 'Instance build was interrupted by a restart of the compute service.', details: '', host })
-      } else if (i.task_state !== null && !String(i.task_state).startsWith('resize') && i.task_state !== TaskState.MIGRATING) {
-        log.info(`clearing the interrupted ${i.task_state} of instance ${i.uuid}`)
-        await update(i.uuid, { task_state: null, power_state: await driver.powerState(i.uuid) })
-      }
-    }
-  }
+  /** After a restart: put right what a dead process left half done (see recovery.ts). */
+  const recover = () => recoverHost(ctx, rpc)
 
   /** Nova's _sync_power_states: the hypervisor is right about power; a guest that stopped by itself makes its server SHUTOFF. */
   async function syncPowerStates(): Promise<void> {

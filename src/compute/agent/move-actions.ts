@@ -119,7 +119,10 @@ export function moveAgentActions(ctx: AgentContext): Moves {
       event: 'compute_resize_instance', expected: [TaskState.RESIZE_PREP],
       async run(i) {
         await conductor.migrationUpdate({ uuid: args.migrationUuid, status: 'migrating' })
-        await ctx.update(i.uuid, { task_state: TaskState.RESIZE_MIGRATING }, [TaskState.RESIZE_PREP])
+        // Nothing leaves this host unless the move is still ours (a restarted agent may have abandoned it).
+        if (!(await ctx.update(i.uuid, { task_state: TaskState.RESIZE_MIGRATING }, [TaskState.RESIZE_PREP]))) {
+          throw new Error(`instance ${i.uuid} changed state before its disks were migrated`)
+        }
         await driver.migrateDiskAndPowerOff(i.uuid, args.destHost, i.new_flavor ?? i.flavor)
         await conductor.migrationUpdate({ uuid: args.migrationUuid, status: 'post-migrating' })
         const migrated = await ctx.update(i.uuid, { task_state: TaskState.RESIZE_MIGRATED, power_state: PowerState.SHUTDOWN }, [TaskState.RESIZE_MIGRATING])
@@ -130,14 +133,16 @@ export function moveAgentActions(ctx: AgentContext): Moves {
     }),
 
     finishResize: (args) => step(args, {
-      event: 'compute_finish_resize', expected: [TaskState.RESIZE_MIGRATED],
+      // resize_finish too: a restarted destination finishes what its previous run began.
+      event: 'compute_finish_resize', expected: [TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH],
       async run(i) {
         const m = await migration(args.migrationUuid)
-        await ctx.update(i.uuid, { task_state: TaskState.RESIZE_FINISH }, [TaskState.RESIZE_MIGRATED])
+        await ctx.update(i.uuid, { task_state: TaskState.RESIZE_FINISH }, [TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH])
         const info = await portsHere(i)
         const flavor = i.new_flavor ?? i.flavor
         const powerOn = i.vm_state !== VmState.STOPPED
-        await driver.finishMigration(guestOf({ ...i, flavor, info_cache: info }), powerOn)
+        // Idempotent: a guest already here is the one an interrupted run made.
+        if ((await driver.powerState(i.uuid)) === PowerState.NOSTATE) await driver.finishMigration(guestOf({ ...i, flavor, info_cache: info }), powerOn)
         await conductor.migrationUpdate({ uuid: m.uuid, status: 'finished' })
         await ctx.update(i.uuid, {
           vm_state: VmState.RESIZED, task_state: null, host, node: m.dest_node, flavor, old_flavor: i.flavor, new_flavor: flavor,
@@ -181,7 +186,8 @@ export function moveAgentActions(ctx: AgentContext): Moves {
         const stopped = i.system_metadata.old_vm_state === VmState.STOPPED
         await conductor.allocationsMoved({ instanceUuid: i.uuid, migrationUuid: m.uuid, outcome: 'reverted' })
         const info = await portsHere(i)
-        await driver.finishRevertMigration(guestOf({ ...i, flavor, info_cache: info }), !stopped)
+        // Idempotent: a guest already back here is the one an interrupted run restored.
+        if ((await driver.powerState(i.uuid)) === PowerState.NOSTATE) await driver.finishRevertMigration(guestOf({ ...i, flavor, info_cache: info }), !stopped)
         await conductor.migrationUpdate({ uuid: m.uuid, status: 'reverted' })
         await ctx.update(i.uuid, {
           vm_state: stopped ? VmState.STOPPED : VmState.ACTIVE, task_state: null, host, node: m.source_node, flavor, old_flavor: null, new_flavor: null,
@@ -237,7 +243,8 @@ export function moveAgentActions(ctx: AgentContext): Moves {
           const i = (await conductor.instanceGet({ uuid })) ?? args.instance
           const m = await migration(args.migrationUuid)
           const info = await portsHere(i)
-          await driver.postLiveMigrationAtDestination(guestOf({ ...i, info_cache: info }))
+          // Idempotent: a guest already here is the one an interrupted run took over.
+          if ((await driver.powerState(uuid)) === PowerState.NOSTATE) await driver.postLiveMigrationAtDestination(guestOf({ ...i, info_cache: info }))
           // Source freed and migration done before the server looks idle again, so whoever waits on it sees the end state.
           await conductor.allocationsMoved({ instanceUuid: uuid, migrationUuid: m.uuid, outcome: 'finished' })
           await conductor.migrationUpdate({ uuid: m.uuid, status: 'completed' })

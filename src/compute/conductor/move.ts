@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import { recordAction } from '../db/actions.ts'
 import { findInstance } from '../db/instances.ts'
-import { evacuationsFrom, findMigration, updateMigration } from '../db/migrations-records.ts'
+import { evacuationsFrom, findMigration, openMigrationsOfHost, updateMigration } from '../db/migrations-records.ts'
 import { VmState } from '../model/states.ts'
 import type { ConductorRpc } from '../rpc/conductor-rpc.ts'
 import type { ConductorDeps } from './deps.ts'
@@ -16,7 +16,7 @@ import { moveBackToInstance } from './move-support.ts'
 import { resizeWorkflows } from './resize.ts'
 import { unshelveWorkflows } from './unshelve.ts'
 
-type Moves = Pick<ConductorRpc, 'migrateServer' | 'liveMigrateServer' | 'evacuateServer' | 'unshelveServer' | 'allocationsMoved' | 'migrationGet' | 'evacuationsFrom' | 'confirmOverdueResizes'>
+type Moves = Pick<ConductorRpc, 'migrateServer' | 'liveMigrateServer' | 'evacuateServer' | 'unshelveServer' | 'allocationsMoved' | 'migrationGet' | 'evacuationsFrom' | 'migrationsOfHost' | 'confirmOverdueResizes'>
 
 export function moveWorkflows(deps: ConductorDeps): Moves {
   return {
@@ -39,6 +39,8 @@ export function moveWorkflows(deps: ConductorDeps): Moves {
     },
 
     evacuationsFrom: ({ host }) => evacuationsFrom(deps.db, host, ['done']),
+
+    migrationsOfHost: ({ host }) => openMigrationsOfHost(deps.db, host),
 
     async confirmOverdueResizes({ host }) {
       const windowSec = deps.config.resizeConfirmWindowSec ?? 0

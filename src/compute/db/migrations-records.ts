@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import { nowIso } from '../../common/db/columns.ts'
-import type { Migration, MigrationType } from '../model/migration.ts'
+import { MIGRATION_DONE, type Migration, type MigrationType } from '../model/migration.ts'
 import type { Selectable } from 'kysely'
 import type { ComputeDb, MigrationRow } from './schema.ts'
 
@@ -55,5 +55,13 @@ export async function updateMigration(db: Db, uuid: string, changes: Partial<Omi
 export async function evacuationsFrom(db: Db, host: string, statuses: string[]): Promise<Migration[]> {
   const rows = await db.selectFrom('instance_migrations').selectAll().where('source_compute', '=', host)
     .where('migration_type', '=', 'evacuation').where('status', 'in', statuses).orderBy('id').execute()
+  return rows.map(rowToMigration)
+}
+
+/** Migrations from or to `host` not in a final status (Nova's in-progress migrations of a host), oldest first. */
+export async function openMigrationsOfHost(db: Db, host: string): Promise<Migration[]> {
+  const rows = await db.selectFrom('instance_migrations').selectAll()
+    .where((eb) => eb.or([eb('source_compute', '=', host), eb('dest_compute', '=', host)]))
+    .where('status', 'not in', [...MIGRATION_DONE]).orderBy('id').execute()
   return rows.map(rowToMigration)
 }

@@ -61,6 +61,8 @@ export type ConductorRpc = {
   rescheduleBuild(args: { build: unknown; failedHost: string; reason: string }): Promise<void>
   migrationUpdate(args: { uuid: string; status: string }): Promise<void>
   migrationGet(args: { uuid: string }): Promise<Migration | null>
+  /** The unfinished migrations from or to `host` (any status but the final ones), oldest first: what its agent's restart must look at. */
+  migrationsOfHost(args: { host: string }): Promise<Migration[]>
   /** Evacuations away from `host` its agent has not cleaned up after (it destroys those guests when it comes back). */
   evacuationsFrom(args: { host: string }): Promise<Migration[]>
   /** Confirms the resizes onto `host` left in VERIFY_RESIZE longer than resizeConfirmWindowSec (Nova's _poll_unconfirmed_resizes); returns how many. */

@@ -2,8 +2,10 @@
  * @module The fake hypervisor: guests are entries in a map, every operation deterministic.
  * Options make it slow (`delayMs`) or failing: `failOn` makes chosen operations throw, and the
  * flavor extra spec `nubis:fake_fault=<operation>` fails that operation for one flavor's guests,
- * so tests can drive reschedules and faults through the public API. Tests reach the
- * hypervisor's own view through {@link FakeDriver.guests} and {@link FakeDriver.crash}.
+ * so tests can drive reschedules and faults through the public API; `nubis:fake_delay=<operation>:<ms>`
+ * slows one operation down for that flavor's guests. Tests reach the hypervisor's own view through
+ * {@link FakeDriver.guests} and {@link FakeDriver.crash}, and kill the agent's process in the middle
+ * of an operation with {@link FakeDriver.freeze}.
  */
 import { Readable } from 'node:stream'
 import type { FlavorSnapshot, NetworkInfo } from '../../model/instance.ts'
@@ -81,6 +83,7 @@ export class FakeDriver implements VirtDriver {
   readonly #world: FakeWorld
   #hv: FakeHypervisor
   #host = ''
+  #frozen = false
 
   constructor(opts: FakeDriverOptions) {
     this.#opts = opts
@@ -101,6 +104,15 @@ export class FakeDriver implements VirtDriver {
   crash(uuid: string, state: PowerState = PowerState.SHUTDOWN): void {
     const g = this.#guests.get(uuid)
     if (g) g.powerState = state
+  }
+
+  /**
+   * Simulates the death of the agent's process: every operation under way or to come never
+   * returns, so the agent that called it does nothing more. The hypervisor's state (the world)
+   * stays as it was; a new driver for the same host (a restarted agent) sees it.
+   */
+  freeze(): void {
+    this.#frozen = true
   }
 
   async init(host: string): Promise<void> {
@@ -297,6 +309,10 @@ export class FakeDriver implements VirtDriver {
   /** The configured delay, then the injected fault if this operation should fail. */
   async #step(op: string, flavor?: FlavorSnapshot): Promise<void> {
     if (this.#opts.delayMs) await new Promise((r) => setTimeout(r, this.#opts.delayMs))
+    const slow = (flavor?.extra_specs['nubis:fake_delay'] ?? '').split(',').map((s) => s.trim().split(':')).find(([o]) => o === op)
+    // Unref'd: a guest operation frozen mid-sleep must not keep the test process alive.
+    if (slow) await new Promise((r) => setTimeout(r, Number(slow[1]) || 0).unref())
+    if (this.#frozen) await new Promise(() => {})
     const faults = (flavor?.extra_specs['nubis:fake_fault'] ?? '').split(',').map((s) => s.trim())
     if (this.#opts.failOn?.includes(op) || faults.includes(op)) {
       throw new FakeDriverError(`injected fault: ${op} failed on ${this.#host}`)

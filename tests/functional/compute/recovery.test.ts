@@ -32,6 +32,9 @@ before(async () => {
   assert.equal(f.status, 200, JSON.stringify(f.body))
   const spec = { 'nubis:fake_delay': `migrate_disk_and_power_off:${SLOW_MS},live_migration:${SLOW_MS}` }
   assert.equal((await c.admin.post('/v2.1/flavors/slow-move/os-extra_specs', { extra_specs: spec })).status, 200)
+  const g = await c.admin.post('/v2.1/flavors', { flavor: { name: 'slow-finish', ram: 64, vcpus: 1, disk: 1, id: 'slow-finish' } })
+  assert.equal(g.status, 200, JSON.stringify(g.body))
+  assert.equal((await c.admin.post('/v2.1/flavors/slow-finish/os-extra_specs', { extra_specs: { 'nubis:fake_delay': `finish_migration:${SLOW_MS}` } })).status, 200)
 })
 
 after(async () => {
@@ -81,17 +84,18 @@ async function deleteServer(id: string): Promise<void> {
   while ((await c.admin.get(`/v2.1/servers/${id}`)).status !== 404 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
 }
 
-/** A server of the slow flavor on host-b (the host whose agent the tests restart). */
-async function serverOnHostB(): Promise<any> {
-  const r = await c.demo.post('/v2.1/servers', { server: { name: 'survivor', imageRef: c.imageId, flavorRef: 'slow-move', networks: [{ uuid: c.networkId }] } })
+/** A server of `flavor` on `host` (host-b is the one whose agent the tests restart). */
+async function serverOn(host: string, flavor = 'slow-move'): Promise<any> {
+  const r = await c.demo.post('/v2.1/servers', { server: { name: 'survivor', imageRef: c.imageId, flavorRef: flavor, networks: [{ uuid: c.networkId }] } })
   assert.equal(r.status, 202, JSON.stringify(r.body))
   const s = await waitFor(r.body.server.id, idle('ACTIVE'), 'ACTIVE')
-  if (hostOf(s) === 'host-b') return s
-  assert.equal((await c.admin.post(`/v2.1/servers/${s.id}/action`, { 'os-migrateLive': { host: 'host-b', block_migration: 'auto' } }, v('2.30'))).status, 202)
-  const moved = await waitFor(s.id, idle('ACTIVE'), 'ACTIVE on host-b')
-  assert.equal(hostOf(moved), 'host-b')
+  if (hostOf(s) === host) return s
+  assert.equal((await c.admin.post(`/v2.1/servers/${s.id}/action`, { 'os-migrateLive': { host, block_migration: 'auto' } }, v('2.30'))).status, 202)
+  const moved = await waitFor(s.id, idle('ACTIVE'), `ACTIVE on ${host}`)
+  assert.equal(hostOf(moved), host)
   return moved
 }
+const serverOnHostB = () => serverOn('host-b')
 
 /** host-b's agent dies where it is (its hypervisor call never returns) and a new one starts. */
 async function restartHostB(): Promise<void> {
@@ -155,5 +159,21 @@ test('a live migration interrupted by the source agent dying is aborted when it 
   assert.equal((await c.admin.post(`/v2.1/servers/${s.id}/action`, { 'os-migrateLive': { host: 'host-a', block_migration: 'auto' } }, v('2.30'))).status, 202)
   const moved = await waitFor(s.id, idle('ACTIVE'), 'ACTIVE on host-a')
   assert.equal(hostOf(moved), 'host-a')
+  await deleteServer(s.id)
+})
+
+test('a cold migration interrupted by the destination agent dying while it finishes is finished when it restarts', { skip }, async () => {
+  const s = await serverOn('host-a', 'slow-finish')
+  assert.equal((await c.admin.post(`/v2.1/servers/${s.id}/action`, { migrate: null })).status, 202)
+  await waitFor(s.id, (x) => x['OS-EXT-STS:task_state'] === 'resize_finish', 'resize_finish')
+
+  await restartHostB()
+  const done = await waitFor(s.id, idle('VERIFY_RESIZE'), 'VERIFY_RESIZE')
+  assert.equal(hostOf(done), 'host-b')
+  const [m] = await migrationsOf(s.id)
+  assert.equal(m.status, 'finished')
+  assert.equal(hostB.driver!.guests().find((g) => g.uuid === s.id)?.powerState, 1, 'the guest runs on host-b')
+  assert.equal((await c.admin.post(`/v2.1/servers/${s.id}/action`, { confirmResize: null })).status, 204)
+  assert.equal(hostOf(await waitFor(s.id, idle('ACTIVE'), 'confirmed')), 'host-b')
   await deleteServer(s.id)
 })

@@ -11,7 +11,7 @@ import { commonConfigSchema } from '../common/config/common-config.ts'
 import { configSchema, describeConfig, loadConfig } from '../common/config/load-config.ts'
 import { ConfigError } from '../common/errors.ts'
 import { createLogger, type Logger } from '../common/log/logger.ts'
-import { createInProcessTransport } from '../common/rpc/in-process.ts'
+import { createTransport } from '../common/rpc/registry.ts'
 import type { RunningService } from '../common/service.ts'
 import { runDoctor, ensureHostPackages } from '../common/host/doctor.ts'
 import { identityUrl, openIdentityDb, rotateFernetKeys, runIdentityBootstrap } from '../identity/services.ts'
@@ -142,7 +142,7 @@ async function run(config: NubisConfig, log: Logger, names: string[]): Promise<n
 
 /** Starts the services, then waits for SIGINT/SIGTERM and stops them in reverse order. */
 async function runServices(config: NubisConfig, log: Logger, names: string[], onReady: (urls: [string, string][]) => void | Promise<void>): Promise<number> {
-  const transport = createInProcessTransport()
+  const transport = await createTransport(config.messaging, log)
   const running: RunningService[] = []
   const stopAll = async () => {
     for (const s of running.toReversed()) await s.stop().catch((err) => log.error('service failed to stop', { error: err }))

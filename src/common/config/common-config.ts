@@ -18,7 +18,7 @@ export type CommonConfig = {
   authUrl: string
   installPackages: boolean
   database: { url: string }
-  messaging: { transport: 'in-process' | 'amqp'; url: string }
+  messaging: { transport: 'in-process' | 'amqp'; url: string; exchange: string }
 }
 
 export const commonConfigSchema: Record<string, JsonSchema> = {
@@ -50,6 +50,10 @@ export const commonConfigSchema: Record<string, JsonSchema> = {
     properties: {
       transport: { enum: ['in-process', 'amqp'], default: 'in-process', description: 'Message bus between services.' },
       url: { type: 'string', default: 'amqp://guest:guest@127.0.0.1:5672/', description: 'AMQP URL when transport is amqp.' },
+      exchange: {
+        type: 'string', default: 'nubis',
+        description: 'AMQP exchange every service of this cloud uses (oslo control_exchange); also the first part of its queue names.',
+      },
     },
   },
 }

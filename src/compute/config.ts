@@ -37,6 +37,8 @@ export type ComputeConfig = {
     diskAllocationRatio: number
     /** Fake driver: milliseconds each operation takes (spawn, reboot, ...); 0 is immediate. */
     fakeDelayMs: number
+    /** Fake driver: directory shared by fake hosts in different processes for moving guests; empty: this process only. */
+    fakeWorldDir: string
   }
   scheduler: {
     /** Hosts tried per instance: the chosen one plus alternates for rescheduling (max_attempts). */
@@ -109,6 +111,10 @@ export const computeConfigSchema: JsonSchema = {
         ramAllocationRatio: num(1.5, 'Overcommit ratio of memory.'),
         diskAllocationRatio: num(1, 'Overcommit ratio of disk.'),
         fakeDelayMs: int(0, 'Fake driver: milliseconds each guest operation takes.'),
+        fakeWorldDir: {
+          type: 'string', default: '',
+          description: 'Fake driver: a directory the fake hosts of several processes share to hand guests to each other (migrations), as shared storage would; empty: only the hosts of this process.',
+        },
       },
     },
     scheduler: {

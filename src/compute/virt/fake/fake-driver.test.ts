@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { describeVirtDriver, guestSpec } from '../driver.contract.ts'
 import { FakeDriver, FakeWorld } from './fake-driver.ts'
@@ -61,4 +64,31 @@ test('fake: an attached interface joins the guest\'s network info, a detached on
   assert.deepEqual(d.guests().find((g) => g.uuid === spec.uuid)?.networkInfo.map((v) => v.port_id), [vif.port_id], 'attaching twice keeps one')
   await d.detachInterface(spec.uuid, vif)
   assert.deepEqual(d.guests().find((g) => g.uuid === spec.uuid)?.networkInfo, [])
+})
+
+test('fake: hosts of different worlds sharing a directory hand guests over (cold and live migration)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nubis-fake-world-'))
+  try {
+    const onOwnWorld = async (host: string) => {
+      const d = new FakeDriver({ vcpus: 4, memoryMb: 4096, diskGb: 40, world: new FakeWorld({ dir }) })
+      await d.init(host)
+      return d
+    }
+    const a = await onOwnWorld('dir-a')
+    const b = await onOwnWorld('dir-b')
+    const spec = guestSpec(crypto.randomUUID())
+    await a.spawn(spec)
+    await a.migrateDiskAndPowerOff(spec.uuid, 'dir-b', spec.flavor)
+    await b.finishMigration(spec, true)
+    await a.confirmMigration(spec.uuid)
+    assert.deepEqual((await b.listGuests()).map((g) => g.uuid), [spec.uuid])
+    assert.deepEqual(await a.listGuests(), [])
+    await a.preLiveMigration(spec)
+    await b.liveMigrate(spec.uuid, 'dir-a')
+    await a.postLiveMigrationAtDestination(spec)
+    assert.equal(await a.powerState(spec.uuid), PowerState.RUNNING)
+    assert.deepEqual(await b.listGuests(), [])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

@@ -7,6 +7,8 @@
  * {@link FakeDriver.guests} and {@link FakeDriver.crash}, and kill the agent's process in the middle
  * of an operation with {@link FakeDriver.freeze}.
  */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { FlavorSnapshot, NetworkInfo } from '../../model/instance.ts'
 import { PowerState } from '../../model/states.ts'
@@ -63,11 +65,80 @@ type FakeHypervisor = {
  */
 export class FakeWorld {
   readonly #hosts = new Map<string, FakeHypervisor>()
+  readonly #dir: string | undefined
+
+  /**
+   * With `dir`, what hosts hand each other (incoming disks and guests, expected live migrations)
+   * lives in files there, so fake hosts in different processes sharing the directory can move
+   * guests between them, as hosts with shared storage would.
+   */
+  constructor(opts: { dir?: string } = {}) {
+    this.#dir = opts.dir
+  }
 
   hypervisor(host: string): FakeHypervisor {
     let h = this.#hosts.get(host)
-    if (!h) this.#hosts.set(host, h = { guests: new Map(), incoming: new Map(), expecting: new Set(), migrated: new Map() })
+    if (!h) {
+      const dir = this.#dir && join(this.#dir, encodeURIComponent(host))
+      h = {
+        guests: new Map(), migrated: new Map(),
+        incoming: dir ? new FileMap<FakeGuest>(join(dir, 'incoming')) : new Map(),
+        expecting: dir ? new FileSet(join(dir, 'expecting')) : new Set(),
+      }
+      this.#hosts.set(host, h)
+    }
     return h
+  }
+}
+
+/** A map kept as one JSON file per key in `dir` (only the calls the fake driver makes). */
+class FileMap<V> extends Map<string, V> {
+  readonly #dir: string
+  constructor(dir: string) {
+    super()
+    this.#dir = dir
+    mkdirSync(dir, { recursive: true })
+  }
+  #path(key: string) {
+    return join(this.#dir, `${encodeURIComponent(key)}.json`)
+  }
+  override get(key: string): V | undefined {
+    return existsSync(this.#path(key)) ? (JSON.parse(readFileSync(this.#path(key), 'utf8')) as V) : undefined
+  }
+  override has(key: string): boolean {
+    return existsSync(this.#path(key))
+  }
+  override set(key: string, value: V): this {
+    writeFileSync(`${this.#path(key)}.tmp`, JSON.stringify(value))
+    renameSync(`${this.#path(key)}.tmp`, this.#path(key))
+    return this
+  }
+  override delete(key: string): boolean {
+    const had = this.has(key)
+    rmSync(this.#path(key), { force: true })
+    return had
+  }
+}
+
+/** A set kept as one empty file per member in `dir`. */
+class FileSet extends Set<string> {
+  readonly #dir: string
+  constructor(dir: string) {
+    super()
+    this.#dir = dir
+    mkdirSync(dir, { recursive: true })
+  }
+  override has(key: string): boolean {
+    return existsSync(join(this.#dir, encodeURIComponent(key)))
+  }
+  override add(key: string): this {
+    writeFileSync(join(this.#dir, encodeURIComponent(key)), '')
+    return this
+  }
+  override delete(key: string): boolean {
+    const had = this.has(key)
+    rmSync(join(this.#dir, encodeURIComponent(key)), { force: true })
+    return had
   }
 }
 

@@ -78,7 +78,7 @@ test('fake: hosts of different worlds sharing a directory hand guests over (cold
     const b = await onOwnWorld('dir-b')
     const spec = guestSpec(crypto.randomUUID())
     await a.spawn(spec)
-    await a.migrateDiskAndPowerOff(spec.uuid, 'dir-b', spec.flavor)
+    await a.migrateDiskAndPowerOff(spec.uuid, 'dir-b')
     await b.finishMigration(spec, true)
     await a.confirmMigration(spec.uuid)
     assert.deepEqual((await b.listGuests()).map((g) => g.uuid), [spec.uuid])

@@ -114,6 +114,11 @@ function readCloudsPasswords(path: string): Record<string, string | undefined> {
 async function up(config: NubisConfig, log: Logger): Promise<number> {
   const started = performance.now()
   if (config.installPackages) await ensureHostPackages({ log, packages: [] })
+  if (config.compute.allowResizeToSameHost === undefined) {
+    // One host: without this every resize would find no valid host (DevStack sets the same).
+    config.compute.allowResizeToSameHost = true
+    log.info('all-in-one: resizes stay on this host (set compute.allowResizeToSameHost: false to refuse them)')
+  }
   const { path: clouds, admin } = await bootstrapAndWriteClouds(config, log)
   const code = await runServices(config, log, allInOne.filter((n) => n in services), async (urls) => {
     await registerFirstImage(config, log, admin)

@@ -2,7 +2,7 @@
  * @module Every runnable Nubis process and every catalog entry, on one screen. The CLI merges
  * each service's map; a service not built yet is listed in the catalog so clients find its port.
  */
-import { publicHostOf, type CommonConfig } from '../common/config/common-config.ts'
+import type { CommonConfig } from '../common/config/common-config.ts'
 import type { CatalogEndpoint, StartService } from '../common/service.ts'
 import { identityConfigSchema } from '../identity/config.ts'
 import { identityCatalogEntry, identityServices, type IdentitySections } from '../identity/services.ts'
@@ -39,16 +39,17 @@ export const configSections: Record<string, JsonSchema> = {
   compute: computeConfigSchema,
 }
 
-/** Catalog published at bootstrap: every OpenStack service Nubis provides, at its usual port. */
+/**
+ * Catalog published at bootstrap: every OpenStack service Nubis runs, at its usual port. Only
+ * those: clients take the catalog at its word (`openstack quota show` asks every quota service
+ * listed and fails on one that does not answer), so block storage joins when it exists.
+ */
 export function catalogEntries(config: NubisConfig): CatalogEndpoint[] {
-  const base = `http://${publicHostOf(config)}`
   return [
     identityCatalogEntry(config),
     computeCatalogEntry(config),
     imageCatalogEntry(config),
     networkCatalogEntry(config),
-    { type: 'volumev3', name: 'cinderv3', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },
-    { type: 'block-storage', name: 'cinder', description: 'Block storage (Cinder v3)', url: `${base}:8776/v3/$(project_id)s` },
     placementCatalogEntry(config),
   ]
 }

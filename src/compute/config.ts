@@ -94,7 +94,10 @@ export const computeConfigSchema: JsonSchema = {
     syncPowerStateIntervalSec: int(60, 'Seconds between power-state syncs on each compute agent (0 disables).'),
     maxLimit: int(1000, 'Most servers returned in one page of a list.', 1),
     rpcTimeoutMs: int(60000, 'Milliseconds a call between compute processes waits for its answer.', 100),
-    allowResizeToSameHost: { type: 'boolean', default: false, description: 'Let a resize land on the host the server is on (a cold migration never does).' },
+    allowResizeToSameHost: {
+      type: 'boolean',
+      description: 'Let a resize land on the host the server is on (a cold migration never does). Unset: false, as Nova, except under `nubis up`, whose one host is the only place a resize can go (as DevStack sets it).',
+    },
     resizeConfirmWindowSec: int(0, 'Seconds after which a resized server waiting for confirmation is confirmed automatically (0: never).'),
     shelvedOffloadTimeSec: int(0, 'Seconds a shelved server stays on its host before it is offloaded (0: at once, -1: never).', -1),
     agent: {

@@ -91,15 +91,24 @@ async function startParts(ctx: ServiceContext<ComputeSections>, parts: Part[]): 
   let url: string | undefined
   let driver: FakeDriver | undefined
   let syncPowerStates: (() => Promise<void>) | undefined
+  /** Reports `binary` as up now and every reportIntervalSec, as every Nova service does (os-services shows it down otherwise). */
+  const heartbeat = async (binary: string) => {
+    const report = () => rpc.conductor.reportService({ host: config.host, binary })
+      .catch((err) => log.warn(`heartbeat of ${binary} on ${config.host} failed: ${(err as Error).message}`))
+    await report()
+    const timer = setInterval(() => void report(), c.reportIntervalSec * 1000)
+    timer.unref()
+    stops.push(async () => clearInterval(timer))
+  }
   try {
     if (parts.includes('conductor')) {
       served.push(await transport.serve(CONDUCTOR_TOPIC, createConductor({ db: database!.db, config: c, rpc, claims, log, host: config.host })))
-      await rpc.conductor.reportService({ host: config.host, binary: 'nova-conductor' }).catch(() => {})
+      await heartbeat('nova-conductor')
     }
     if (parts.includes('scheduler')) {
       const scheduler = createScheduler({ db: database!.db, config: c, claims, log })
       served.push(await transport.serve(SCHEDULER_TOPIC, { selectDestinations: (a) => scheduler.selectDestinations(a) }))
-      await rpc.conductor.reportService({ host: config.host, binary: 'nova-scheduler' }).catch(() => {})
+      await heartbeat('nova-scheduler')
     }
     if (parts.includes('agent')) {
       const factory = virtDrivers[c.agent.virtDriver]

@@ -56,6 +56,21 @@ describe('services and hypervisors', () => {
     await waitForStatus(c.demo, s.id, 'DELETED')
   })
 
+  test('the conductor and the scheduler report in like the agent, so they stay up', async () => {
+    const seen = async () => Object.fromEntries((await c.admin.get('/v2.1/os-services', v('2.53'))).body.services
+      .map((s: any) => [s.binary, s]))
+    const first = await seen()
+    for (const binary of ['nova-conductor', 'nova-scheduler', 'nova-compute']) {
+      assert.equal(first[binary]?.state, 'up', `${binary} is up`)
+      assert.equal(first[binary].zone, binary === 'nova-compute' ? 'nova' : 'internal')
+    }
+    await new Promise((ok) => setTimeout(ok, 2_500)) // the test cloud reports every second
+    const later = await seen()
+    for (const binary of ['nova-conductor', 'nova-scheduler']) {
+      assert.ok(Date.parse(later[binary].updated_at) > Date.parse(first[binary].updated_at), `${binary} reported again`)
+    }
+  })
+
   test('a disabled compute service gets no new servers until it is enabled again', async () => {
     const svc = await computeService()
     const off = await c.admin.put(`/v2.1/os-services/${svc.id}`, { status: 'disabled', disabled_reason: 'maintenance' }, v('2.53'))

@@ -18,7 +18,7 @@ import { createEnforcer } from '../../common/policy/policy-enforcer.ts'
 import type { Caller } from '../../identity/client.ts'
 import type { ComputeConfig } from '../config.ts'
 import { computeMigrations } from '../db/migrations.ts'
-import type { ComputeDb } from '../db/schema.ts'
+import type { ComputeDb, InstanceRow } from '../db/schema.ts'
 import { novaErrorBody } from '../errors.ts'
 import { computePolicies } from '../policies.ts'
 import type { ComputeApiDeps, ComputeRequest } from './context.ts'
@@ -132,4 +132,23 @@ export function assertTempestSchema(reply: Reply, module: string, name: string):
   if (!validate) return
   const ok = validate({ status: reply.status, body: reply.body ?? null })
   assert.ok(ok, `${key}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(reply.body)}`)
+}
+
+const FLAVOR = { flavorid: '1', name: 'm1.small', memory_mb: 2048, vcpus: 2, root_gb: 20, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: true, description: null, extra_specs: {} }
+
+/** Puts an ACTIVE m1.small server of demo's project on host h1 straight into the database; `row` overrides any column. */
+export async function insertInstance(api: TestApi, row: Partial<InstanceRow> = {}): Promise<string> {
+  const now = new Date().toISOString()
+  const uuid = row.uuid ?? crypto.randomUUID()
+  await api.db.insertInto('instances').values({
+    uuid, display_name: 'vm', display_description: null, project_id: PROJECTS.demo, user_id: 'u-demo', image_ref: 'img', flavorid: '1',
+    flavor: JSON.stringify(FLAVOR), old_flavor: null, new_flavor: null, vcpus: 2, memory_mb: 2048, root_gb: 20, ephemeral_gb: 0, swap: 0,
+    host: 'h1', node: 'h1', availability_zone: 'nova', vm_state: 'active', task_state: null, power_state: 1,
+    locked: 0, locked_by: null, locked_reason: null, key_name: null, key_data: null, user_data: null, config_drive: '', access_ip_v4: null,
+    access_ip_v6: null, hostname: 'vm', reservation_id: 'r', launch_index: 0, metadata: '{}', system_metadata: '{}',
+    info_cache: '[]', security_groups: '[]', progress: 0, launched_at: now, terminated_at: null,
+    created_at: now, updated_at: now, deleted_at: null, deleted: 0, root_device_name: null, trusted_certs: null, migration_host: null,
+    ...row,
+  }).execute()
+  return uuid
 }

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { assertTempestSchema, startTestApi, type TestApi } from '../handler-test-kit.ts'
+import { assertTempestSchema, insertInstance, startTestApi, type TestApi } from '../handler-test-kit.ts'
 import { serverMetadataRoutes } from './server-metadata.ts'
 
 let api: TestApi
-const now = new Date().toISOString()
-const flavor = { flavorid: '1', name: 'm1.small', memory_mb: 2048, vcpus: 2, root_gb: 20, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: true, description: null, extra_specs: {} }
 
-async function instance(state: { vm_state?: string; task_state?: string | null; metadata?: Record<string, string> } = {}): Promise<string> {
-  const uuid = randomUUID()
-  await api.db.insertInto('instances').values({
-    uuid, display_name: 'vm', display_description: null, project_id: 'p-demo', user_id: 'u-demo', image_ref: 'img', flavorid: '1',
-    flavor: JSON.stringify(flavor), old_flavor: null, new_flavor: null, vcpus: 2, memory_mb: 2048, root_gb: 20, ephemeral_gb: 0, swap: 0,
-    host: 'h1', node: 'h1', availability_zone: 'nova', vm_state: state.vm_state ?? 'active', task_state: state.task_state ?? null, power_state: 1,
-    locked: 0, locked_by: null, locked_reason: null, key_name: null, key_data: null, user_data: null, config_drive: '', access_ip_v4: null,
-    access_ip_v6: null, hostname: 'vm', reservation_id: 'r', launch_index: 0, metadata: JSON.stringify(state.metadata ?? {}), system_metadata: '{}',
-    info_cache: '[]', security_groups: '[]', progress: 0, launched_at: now, terminated_at: null,
-    created_at: now, updated_at: now, deleted_at: null, deleted: 0, root_device_name: null, trusted_certs: null, migration_host: null,
-  }).execute()
-  return uuid
-}
+const instance = (state: { vm_state?: string; task_state?: string | null; metadata?: Record<string, string> } = {}) =>
+  insertInstance(api, { ...state, metadata: JSON.stringify(state.metadata ?? {}) })
 
 before(async () => {
   api = await startTestApi((deps) => serverMetadataRoutes(deps))

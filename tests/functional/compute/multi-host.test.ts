@@ -2,9 +2,10 @@
  * Compute on three "hosts" as OpenStack deploys it: one control process (identity, image,
  * network, placement, compute API, conductor, scheduler) and the compute agents of host-a and
  * host-b in processes of their own, each started with `nubis run`, meeting on RabbitMQ through
- * the AMQP transport and sharing one PostgreSQL database. Servers spread over both hosts, and a
- * cold migration moves one from host-a to host-b (the fake hosts hand its disks over in a shared
- * directory, as hosts with shared storage would). Skips when RabbitMQ or PostgreSQL is unreachable.
+ * the AMQP transport and sharing one PostgreSQL database. Twenty servers spread over both hosts,
+ * with placement counting each host's share; a cold migration and a live migration each move one
+ * from host-a to host-b (the fake hosts hand disks and running guests over in a shared directory,
+ * as hosts with shared storage would). Skips when RabbitMQ or PostgreSQL is unreachable.
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -21,6 +22,9 @@ import { freePort } from '../../support/ports.ts'
 
 const main = new URL('../../../src/cli/main.ts', import.meta.url).pathname
 const HOSTS = ['host-a', 'host-b']
+const SERVERS = 20
+/** m1.nano, what each server holds in placement. */
+const NANO = { VCPU: 1, MEMORY_MB: 128, DISK_GB: 1 }
 
 const bus = await scratchBus()
 const db = 'skip' in bus ? undefined : await scratchDatabase('postgres')
@@ -31,6 +35,7 @@ const children: Child[] = []
 const cleanups: Array<() => Promise<void>> = []
 let admin: ApiClient
 let demo: ApiClient
+let placement: ApiClient
 let imageId: string
 let networkId: string
 
@@ -101,7 +106,10 @@ before(async () => {
       image: { port: ports.image, registerTinyGuest: false },
       network: { port: ports.network },
       placement: { port: ports.placement },
-      compute: { port: ports.compute, syncPowerStateIntervalSec: 0, reportIntervalSec: 1, agent: { fakeWorldDir: join(root, 'fake-world') } },
+      compute: {
+        port: ports.compute, syncPowerStateIntervalSec: 0, reportIntervalSec: 1, agent: { fakeWorldDir: join(root, 'fake-world') },
+        quotas: { instances: SERVERS, cores: SERVERS * NANO.VCPU },
+      },
     }))
     return { file, dataDir }
   }
@@ -122,6 +130,7 @@ before(async () => {
   const demoId = await ApiClient.login(identityUrl, { user: 'demo', password: 'demo-secret', project: 'demo' })
   admin = new ApiClient(`http://127.0.0.1:${ports.compute}`, adminId.token)
   demo = new ApiClient(`http://127.0.0.1:${ports.compute}`, demoId.token)
+  placement = new ApiClient(`http://127.0.0.1:${ports.placement}`, adminId.token)
   const images = new ApiClient(`http://127.0.0.1:${ports.image}`, adminId.token)
   const img = await images.post('/v2/images', { name: 'cirros', disk_format: 'raw', container_format: 'bare', visibility: 'public' })
   assert.equal(img.status, 201, JSON.stringify(img.body))
@@ -149,6 +158,27 @@ async function serversByHypervisor(): Promise<Record<string, string[]>> {
   return Object.fromEntries(r.body.hypervisors.map((h: any) => [h.hypervisor_hostname, (h.servers ?? []).map((s: any) => s.uuid)]))
 }
 
+/** Resource class → amount used on the host's resource provider. */
+async function usages(host: string): Promise<Record<string, number>> {
+  const rp = await placement.get(`/resource_providers?name=${host}`, { 'openstack-api-version': 'placement 1.14' })
+  assert.equal(rp.status, 200, JSON.stringify(rp.body))
+  assert.equal(rp.body.resource_providers.length, 1, JSON.stringify(rp.body))
+  const r = await placement.get(`/resource_providers/${rp.body.resource_providers[0].uuid}/usages`)
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  return r.body.usages
+}
+
+/** What `count` m1.nano servers use, as placement reports it. */
+const nanoUsage = (count: number) => ({ VCPU: count * NANO.VCPU, MEMORY_MB: count * NANO.MEMORY_MB, DISK_GB: count * NANO.DISK_GB })
+
+/** Asserts that each host's placement usages are what the servers the hypervisors list on it hold. */
+async function assertUsagesMatch(placed: Record<string, string[]>): Promise<void> {
+  for (const host of HOSTS) {
+    const used = await usages(host)
+    assert.deepEqual({ VCPU: used.VCPU ?? 0, MEMORY_MB: used.MEMORY_MB ?? 0, DISK_GB: used.DISK_GB ?? 0 }, nanoUsage(placed[host].length), `placement usages of ${host}`)
+  }
+}
+
 async function waitForServer(id: string, status: string): Promise<any> {
   return waitUntil(`server ${id} to be ${status}`, async () => {
     const r = await admin.get(`/v2.1/servers/${id}`)
@@ -159,7 +189,19 @@ async function waitForServer(id: string, status: string): Promise<any> {
   })
 }
 
-test('servers booted through the control process spread over the agents of host-a and host-b; a cold migration moves one across', { skip, timeout: 120_000 }, async () => {
+/** Waits until every one of `ids` is ACTIVE with no task, from one listing per poll. */
+async function waitForAllActive(ids: string[]): Promise<any[]> {
+  return waitUntil(`${ids.length} servers to be ACTIVE`, async () => {
+    const r = await admin.get('/v2.1/servers/detail?all_tenants=1')
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    const mine = r.body.servers.filter((s: any) => ids.includes(s.id))
+    const failed = mine.find((s: any) => s.status === 'ERROR')
+    if (failed) assert.fail(`server ${failed.id} went to ERROR: ${JSON.stringify(failed.fault)}`)
+    return mine.length === ids.length && mine.every((s: any) => s.status === 'ACTIVE' && !s['OS-EXT-STS:task_state']) ? mine : undefined
+  }, 60_000)
+}
+
+test(`${SERVERS} servers booted through the control process spread over the agents of host-a and host-b; a cold and a live migration each move one across`, { skip, timeout: 120_000 }, async () => {
   const hypervisors = await waitUntil('both agents to report their hypervisors', async () => {
     const found = await serversByHypervisor()
     return HOSTS.every((h) => h in found) ? found : undefined
@@ -168,30 +210,55 @@ test('servers booted through the control process spread over the agents of host-
   const services = await admin.get('/v2.1/os-services?binary=nova-compute')
   assert.deepEqual(services.body.services.map((s: any) => [s.host, s.state]).sort(), [['host-a', 'up'], ['host-b', 'up']])
 
-  const servers: any[] = []
-  for (let i = 0; i < 4; i++) {
-    const r = await demo.post('/v2.1/servers', { server: { name: `spread-${i}`, imageRef: imageId, flavorRef: '42', networks: [{ uuid: networkId }] } })
-    assert.equal(r.status, 202, JSON.stringify(r.body))
-    servers.push(await waitForServer(r.body.server.id, 'ACTIVE'))
-  }
+  const boot = await demo.post('/v2.1/servers', {
+    server: { name: 'spread', imageRef: imageId, flavorRef: '42', networks: [{ uuid: networkId }], min_count: SERVERS, max_count: SERVERS, return_reservation_id: true },
+  })
+  assert.equal(boot.status, 202, JSON.stringify(boot.body))
+  const listed = await demo.get(`/v2.1/servers?reservation_id=${boot.body.reservation_id}`)
+  assert.equal(listed.status, 200, JSON.stringify(listed.body))
+  const ids: string[] = listed.body.servers.map((s: any) => s.id)
+  assert.equal(ids.length, SERVERS, JSON.stringify(listed.body))
+  const servers = await waitForAllActive(ids)
   const placed = await serversByHypervisor()
   for (const host of HOSTS) assert.ok(placed[host].length >= 1, `no server on ${host}: ${JSON.stringify(placed)}`)
+  assert.equal(placed['host-a'].length + placed['host-b'].length, SERVERS, JSON.stringify(placed))
   for (const s of servers) assert.ok(placed[hostOf(s)].includes(s.id), `${s.id} is not on ${hostOf(s)}'s hypervisor`)
+  await assertUsagesMatch(placed)
 
-  const mover = servers.find((s) => hostOf(s) === 'host-a')!
-  assert.equal((await admin.post(`/v2.1/servers/${mover.id}/action`, { migrate: null })).status, 202)
-  const resized = await waitForServer(mover.id, 'VERIFY_RESIZE')
+  const onA = servers.filter((s) => hostOf(s) === 'host-a')
+  const [coldMover, liveMover] = onA.length >= 2 ? onA : assert.fail(`fewer than two servers on host-a: ${JSON.stringify(placed)}`)
+  assert.equal((await admin.post(`/v2.1/servers/${coldMover.id}/action`, { migrate: { host: 'host-b' } }, v('2.56'))).status, 202)
+  const resized = await waitForServer(coldMover.id, 'VERIFY_RESIZE')
   assert.equal(hostOf(resized), 'host-b')
-  assert.equal((await admin.post(`/v2.1/servers/${mover.id}/action`, { confirmResize: null })).status, 204)
-  assert.equal(hostOf(await waitForServer(mover.id, 'ACTIVE')), 'host-b')
-  const after = await serversByHypervisor()
-  assert.ok(after['host-b'].includes(mover.id) && !after['host-a'].includes(mover.id), JSON.stringify(after))
-  const migrations = await admin.get(`/v2.1/os-migrations?instance_uuid=${mover.id}`, v('2.59'))
-  assert.deepEqual(migrations.body.migrations.map((m: any) => [m.source_compute, m.dest_compute, m.status]), [['host-a', 'host-b', 'confirmed']])
+  assert.equal((await admin.post(`/v2.1/servers/${coldMover.id}/action`, { confirmResize: null })).status, 204)
+  assert.equal(hostOf(await waitForServer(coldMover.id, 'ACTIVE')), 'host-b')
+  const afterCold = await serversByHypervisor()
+  assert.ok(afterCold['host-b'].includes(coldMover.id) && !afterCold['host-a'].includes(coldMover.id), JSON.stringify(afterCold))
+  const cold = await admin.get(`/v2.1/os-migrations?instance_uuid=${coldMover.id}`, v('2.59'))
+  assert.deepEqual(cold.body.migrations.map((m: any) => [m.migration_type, m.source_compute, m.dest_compute, m.status]), [['migration', 'host-a', 'host-b', 'confirmed']])
+
+  const live = await admin.post(`/v2.1/servers/${liveMover.id}/action`, { 'os-migrateLive': { host: 'host-b', block_migration: 'auto' } }, v('2.25'))
+  assert.equal(live.status, 202, JSON.stringify(live.body))
+  assert.equal(hostOf(await waitForServer(liveMover.id, 'ACTIVE')), 'host-b')
+  const afterLive = await serversByHypervisor()
+  assert.ok(afterLive['host-b'].includes(liveMover.id) && !afterLive['host-a'].includes(liveMover.id), JSON.stringify(afterLive))
+  const lives = await admin.get(`/v2.1/os-migrations?instance_uuid=${liveMover.id}`, v('2.59'))
+  assert.deepEqual(lives.body.migrations.map((m: any) => [m.migration_type, m.source_compute, m.dest_compute, m.status]), [['live-migration', 'host-a', 'host-b', 'completed']])
+  assert.deepEqual([afterLive['host-a'].length, afterLive['host-b'].length], [placed['host-a'].length - 2, placed['host-b'].length + 2])
+  // The source's share is freed once the move's bookkeeping is done, which may trail the server going ACTIVE.
+  await waitUntil('placement to count the moved servers on host-b', async () => {
+    await assertUsagesMatch(afterLive)
+    return true
+  }, 10_000)
 
   for (const s of servers) assert.equal((await demo.delete(`/v2.1/servers/${s.id}`)).status, 204)
   await waitUntil('the servers to be gone', async () => {
     const left = await serversByHypervisor()
-    return HOSTS.every((h) => left[h].length === 0) ? true : undefined
+    const listedLeft = await demo.get('/v2.1/servers')
+    return HOSTS.every((h) => left[h].length === 0) && listedLeft.body.servers.length === 0 ? true : undefined
   })
+  await waitUntil('placement usages to be zero', async () => {
+    await assertUsagesMatch({ 'host-a': [], 'host-b': [] })
+    return true
+  }, 10_000)
 })

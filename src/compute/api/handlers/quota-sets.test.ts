@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict'
-import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { assertTempestSchema, startTestApi, type TestApi } from '../handler-test-kit.ts'
+import { assertTempestSchema, insertInstance, startTestApi, type TestApi } from '../handler-test-kit.ts'
 import { quotaSetsRoutes } from './quota-sets.ts'
 
 let api: TestApi
 
-async function addInstance(a: TestApi, project: string, user: string, vcpus: number, memoryMb: number): Promise<string> {
-  const uuid = randomUUID()
-  const now = new Date().toISOString()
-  await a.db.insertInto('instances').values({
-    uuid, display_name: 'vm', display_description: null, project_id: project, user_id: user, image_ref: 'img', flavorid: '1',
-    flavor: '{}', old_flavor: null, new_flavor: null, vcpus, memory_mb: memoryMb, root_gb: 1, ephemeral_gb: 0, swap: 0,
-    host: 'h', node: 'h', availability_zone: 'nova', vm_state: 'active', task_state: null, power_state: 1,
-    locked: 0, locked_by: null, locked_reason: null, key_name: null, key_data: null, user_data: null, config_drive: '', access_ip_v4: null,
-    access_ip_v6: null, hostname: 'vm', reservation_id: 'r', launch_index: 0, metadata: '{}', system_metadata: '{}', info_cache: '[]',
-    security_groups: '[]', progress: 0, launched_at: now, terminated_at: null, created_at: now, updated_at: now, deleted_at: null, deleted: 0,
-    root_device_name: null, trusted_certs: null, migration_host: null,
-  }).execute()
-  return uuid
-}
+const addInstance = (a: TestApi, project: string, user: string, vcpus: number, memoryMb: number): Promise<string> =>
+  insertInstance(a, { project_id: project, user_id: user, vcpus, memory_mb: memoryMb, root_gb: 1, flavor: '{}' })
 
 before(async () => {
   api = await startTestApi((deps) => quotaSetsRoutes(deps))

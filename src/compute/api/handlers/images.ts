@@ -10,7 +10,7 @@ import { callerOf } from '../../../identity/auth-middleware.ts'
 import type { ImageClient, ImageView } from '../../../image/client.ts'
 import { badRequest, forbidden, notFound } from '../../errors.ts'
 import { authorize, versionOf, type ComputeApiDeps, type ComputeRequest } from '../context.ts'
-import { limitAndMarker, nextLinks, resourceLinks, timeQuery } from '../list-query.ts'
+import { intQuery, limitAndMarker, nextLinks, resourceLinks, timeQuery } from '../list-query.ts'
 import { atLeast } from '../microversion.ts'
 
 /** Glance's own fields; every other key of an image is a custom property (Nova's `metadata`). */
@@ -68,15 +68,8 @@ function listFilter(req: ComputeRequest): (image: ImageView) => boolean {
   const since = timeQuery(req, 'changes-since')
   const server = q.get('server')?.split('/').at(-1)
   const type = q.get('type')
-  const minRam = q.get('minRam')
-  const minDisk = q.get('minDisk')
-  const atLeastInt = (name: string, v: string | null) => {
-    if (v === null) return undefined
-    if (!/^\d+$/.test(v)) throw badRequest(`Invalid input for query parameters ${name}. Value: ${v}.`)
-    return Number(v)
-  }
-  const ram = atLeastInt('minRam', minRam)
-  const disk = atLeastInt('minDisk', minDisk)
+  const ram = intQuery(req, 'minRam')
+  const disk = intQuery(req, 'minDisk')
   const properties = [...q.keys()].filter((k) => k.startsWith('property-')).map((k) => [k.slice(9), q.get(k)!] as const)
   return (image) => {
     const props = propertiesOf(image)

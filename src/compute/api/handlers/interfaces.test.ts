@@ -5,14 +5,13 @@ import { after, before, beforeEach, test } from 'node:test'
 import type { NetworkClient, PortView } from '../../../network/client.ts'
 import type { Vif } from '../../model/instance.ts'
 import type { ComputeRpc } from '../../rpc/clients.ts'
-import { assertTempestSchema as assertTempest, startTestApi, type Reply, type TestApi } from '../handler-test-kit.ts'
+import { assertTempestSchema as assertTempest, insertInstance, startTestApi, type Reply, type TestApi } from '../handler-test-kit.ts'
 import { interfacesRoutes } from './interfaces.ts'
 
 let api: TestApi
 const uuid = randomUUID()
 const netId = randomUUID()
 const subnetId = randomUUID()
-const now = new Date().toISOString()
 const port = (id: string, deviceId: string): PortView => ({
   id, name: '', network_id: netId, project_id: 'p-demo', mac_address: 'fa:16:3e:00:00:01', device_id: deviceId, device_owner: deviceId ? 'compute:nova' : '',
   status: 'ACTIVE', admin_state_up: true, security_groups: [], fixed_ips: [{ subnet_id: subnetId, ip_address: '10.0.0.5' }],
@@ -61,16 +60,7 @@ before(async () => {
       calls.push({ method, args })
     },
   } as unknown as ComputeRpc
-  const flavor = { flavorid: '1', name: 'm1.small', memory_mb: 2048, vcpus: 2, root_gb: 20, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: true, description: null, extra_specs: {} }
-  await api.db.insertInto('instances').values({
-    uuid, display_name: 'vm', display_description: null, project_id: 'p-demo', user_id: 'u', image_ref: 'img', flavorid: '1',
-    flavor: JSON.stringify(flavor), old_flavor: null, new_flavor: null, vcpus: 2, memory_mb: 2048, root_gb: 20, ephemeral_gb: 0, swap: 0,
-    host: 'h', node: 'h', availability_zone: 'nova', vm_state: 'active', task_state: null, power_state: 1,
-    locked: 0, locked_by: null, locked_reason: null, key_name: null, key_data: null, user_data: null, config_drive: '', access_ip_v4: null,
-    access_ip_v6: null, hostname: 'vm', reservation_id: 'r', launch_index: 0, metadata: '{}', system_metadata: '{}',
-    info_cache: JSON.stringify([vifOf(bootPort, 'boot')]), security_groups: '[]', progress: 0, launched_at: now, terminated_at: null,
-    created_at: now, updated_at: now, deleted_at: null, deleted: 0, root_device_name: null, trusted_certs: null, migration_host: null,
-  }).execute()
+  await insertInstance(api, { uuid, user_id: 'u', host: 'h', node: 'h', info_cache: JSON.stringify([vifOf(bootPort, 'boot')]) })
 })
 beforeEach(() => {
   ports = new Map([[bootPort, port(bootPort, uuid)], [freePort, port(freePort, '')]])

@@ -17,11 +17,14 @@ import { createScheduler } from '../src/compute/scheduler/scheduler.ts'
 
 const pct = (xs: number[], p: number) => xs.toSorted((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 
-export async function benchScheduling(o: { placementUrl: string; token: string; hosts: number; requests: number }) {
+export async function benchScheduling(o: { placementUrl: string; token: string; hosts: number; requests: number; maxPlacementResults?: number }) {
   const claims = placementClaims(o.placementUrl, async () => o.token)
   const database = openDatabase<ComputeDb>('sqlite::memory:')
   await migrateToLatest(database.db, 'compute', computeMigrations, silentLogger)
-  const config = loadConfig<{ compute: ComputeConfig }>({ schema: configSchema({}, { compute: computeConfigSchema }), env: {}, overrides: {} }).compute
+  const config = loadConfig<{ compute: ComputeConfig }>({
+    schema: configSchema({}, { compute: computeConfigSchema }), env: {},
+    overrides: o.maxPlacementResults ? { compute: { scheduler: { maxPlacementResults: o.maxPlacementResults } } } : {},
+  }).compute
   const now = new Date().toISOString()
   const inv = { total: 64, reserved: 0, allocation_ratio: 1, max_unit: 64 }
   for (let start = 0; start < o.hosts; start += 50) {
@@ -50,7 +53,7 @@ export async function benchScheduling(o: { placementUrl: string; token: string; 
   const resources = { VCPU: 1, MEMORY_MB: 128, DISK_GB: 1 }
   const times: number[] = []
   const base: number[] = []
-  for (let n = 0; n < 20; n++) await claims.candidates({ resources, limit: 1000 })
+  for (let n = 0; n < 20; n++) await claims.candidates({ resources, limit: config.scheduler.maxPlacementResults })
   for (let n = 0; n < o.requests; n++) {
     const uuid = randomUUID()
     let t0 = performance.now()
@@ -58,7 +61,7 @@ export async function benchScheduling(o: { placementUrl: string; token: string; 
     times.push(performance.now() - t0)
     await claims.release(uuid)
     t0 = performance.now()
-    await claims.candidates({ resources, limit: 1000 })
+    await claims.candidates({ resources, limit: config.scheduler.maxPlacementResults })
     base.push(performance.now() - t0)
   }
   await database.close()

@@ -13,6 +13,7 @@ import { authUrlFor, createAuthMiddleware } from '../identity/auth-middleware.ts
 import { createIdentityClient } from '../identity/client.ts'
 import { createPlacementApi } from './api/app.ts'
 import type { PlacementConfig } from './config.ts'
+import { createCandidateIndex } from './db/candidate-index.ts'
 import { placementMigrations } from './db/migrations.ts'
 import { createNames, syncStandardNames } from './db/names.ts'
 import type { PlacementDb } from './db/schema.ts'
@@ -48,7 +49,10 @@ export async function startPlacement(ctx: ServiceContext<PlacementSections>): Pr
   try {
     const authUrl = authUrlFor(config)
     const authenticate = createAuthMiddleware({ identity: createIdentityClient(authUrl) })
-    const deps = { db: database.db, names: createNames(database.db), config: config.placement, log, policy: createEnforcer(placementPolicies) }
+    const deps = {
+      db: database.db, candidates: createCandidateIndex(database.db, log), names: createNames(database.db), config: config.placement, log,
+      policy: createEnforcer(placementPolicies),
+    }
     const server = await createPlacementApi(deps, { authenticate, authUrl }).listen(config.placement.port, config.bindHost)
     const url = `http://${publicHostOf(config)}:${server.port}`
     log.info('Placement API listening', { url })

@@ -10,14 +10,14 @@ import { route, type ApiRequest, type Middleware, type Route } from '../../commo
 import {
   attachRequest, AuthRequired, PlacementBadRequest, PlacementNotAcceptable, PlacementUnsupportedMediaType, placementErrorBody,
 } from '../errors.ts'
-import { minorOf, type PlacementDeps, type PlacementRequest, type PlacementRoute } from './context.ts'
+import { minorOf, type PlacementDeps, type PlacementRequest, type PlacementRoute, type RouteOptions } from './context.ts'
 import { aggregateRoutes } from './handlers/aggregates.ts'
 import { allocationCandidateRoutes } from './handlers/allocation-candidates.ts'
 import { allocationRoutes } from './handlers/allocations.ts'
 import { inventoryRoutes } from './handlers/inventories.ts'
 import { reshaperRoutes } from './handlers/reshaper.ts'
 import { resourceClassRoutes } from './handlers/resource-classes.ts'
-import { providerRoutes } from './handlers/resource-providers.ts'
+import { canonicalUuid, providerRoutes } from './handlers/resource-providers.ts'
 import { rootRoutes } from './handlers/root.ts'
 import { traitRoutes } from './handlers/traits.ts'
 import { usageRoutes } from './handlers/usages.ts'
@@ -74,7 +74,7 @@ export function createPlacementApi(deps: PlacementDeps, opts: PlacementApiOption
         }
         req.ctx.body = type === 'application/json' ? await readBody(req, deps.config.maxRequestBodyBytes) : undefined
       }
-      const res = await handler(deps, req)
+      const res = await Promise.resolve().then(() => handler(deps, req)).finally(() => table.includes(r) ? told(deps, req, method, o) : undefined)
       res.headers = { ...res.headers, 'openstack-api-version': versionHeader(minor), vary: 'openstack-api-version' }
       return res
     } catch (err) {
@@ -95,6 +95,15 @@ export function createPlacementApi(deps: PlacementDeps, opts: PlacementApiOption
   }
   const routes = [...table, ...refusals].map((r) => route(r[0], r[1], wrap(r), { public: true, rawBody: true }))
   return createApiServer({ name: 'placement', routes, formatError: placementErrorBody, log: deps.log, maxBodyBytes: deps.config.maxRequestBodyBytes })
+}
+
+/** Tells the candidate index what a write may have changed, before its answer goes out. */
+async function told(deps: PlacementDeps, req: PlacementRequest, method: string, o: RouteOptions): Promise<void> {
+  if (method === 'GET' || method === 'HEAD') return
+  if (req.ctx.changed) return deps.candidates.written({ ids: req.ctx.changed })
+  if (o.changes === 'none') return
+  if (o.changes === 'provider') return deps.candidates.written({ uuids: [canonicalUuid(req.params.uuid)] })
+  return deps.candidates.written('all')
 }
 
 function methodNotAllowed(method: string, allowed: string[]): MethodNotAllowed {

@@ -5,7 +5,7 @@ import { searchCandidates, type SearchGroup, type SearchInput } from './candidat
 
 const VCPU = 0
 const VF = 4
-const provider = (id: number, rootId: number, parentId: number | null = null): TreeProvider => ({ id, uuid: `rp-${id}`, parentId, rootId, updated_at: '' })
+const provider = (id: number, rootId: number, parentId: number | null = null): TreeProvider => ({ id, uuid: `rp-${id}`, parentId, rootId })
 const inventory = (providerId: number, rc: number, total: number, used = 0): TreeInventory =>
   ({ providerId, rc, total, reserved: 0, ratio: 1, used, min: 1, max: total, step: 1 })
 

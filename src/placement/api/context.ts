@@ -14,21 +14,40 @@ import type { Names } from '../db/names.ts'
 import { findProvider, type Provider } from '../db/providers.ts'
 import type { PlacementDb } from '../db/schema.ts'
 import { schemaProblem } from './json-schema.ts'
+import type { CandidateIndex } from '../db/candidate-index.ts'
 
 export type PlacementDeps = {
   db: Kysely<PlacementDb>
+  /** The providers in memory for allocation candidates; told of every write. */
+  candidates: CandidateIndex
   names: Names
   config: PlacementConfig
   log: Logger
   policy: PolicyEnforcer
 }
 
-export type PlacementCtx = AuthCtx & { minor?: number; body?: unknown }
+export type PlacementCtx = AuthCtx & {
+  minor?: number
+  body?: unknown
+  /** Set by a write that knows which providers it touched (ids); a write that leaves it unset may have touched any. */
+  changed?: number[]
+}
 export type PlacementRequest = ApiRequest<PlacementCtx>
 export type PlacementHandler = (deps: PlacementDeps, req: PlacementRequest) => Promise<ApiResponse> | ApiResponse
 
 /** One row of a handler file's route list: [method, pattern, handler, options]; below `minMinor` the route is a 404 (or 405). */
-export type PlacementRoute = [method: string, pattern: string, handler: PlacementHandler, opts?: { public?: boolean; minMinor?: number; tooOldIs405?: boolean }]
+export type RouteOptions = {
+  public?: boolean
+  minMinor?: number
+  tooOldIs405?: boolean
+  /**
+   * What a write may change among the providers the candidate index keeps: only the provider
+   * named by the path's :uuid, or none. Unset on a write: anything (the index reads all again),
+   * unless the handler reports the providers it touched in ctx.changed.
+   */
+  changes?: 'provider' | 'none'
+}
+export type PlacementRoute = [method: string, pattern: string, handler: PlacementHandler, opts?: RouteOptions]
 
 /** The microversion the request asked for (set by the app before any handler runs). */
 export const minorOf = (req: PlacementRequest): number => req.ctx.minor ?? 0

@@ -12,11 +12,22 @@ export function isUuidLike(s: string): boolean {
 
 const ajv = new Ajv({ allErrors: false, strict: false, useDefaults: false, verbose: true, formats: { uuid: isUuidLike } })
 const compiled = new WeakMap<object, ValidateFunction>()
+/** By the schema's text too: handlers build a schema per microversion on each request, and compiling one costs milliseconds. */
+const compiledByText = new Map<string, ValidateFunction>()
+
+function validatorOf(schema: object): ValidateFunction {
+  let validate = compiled.get(schema)
+  if (validate) return validate
+  const text = JSON.stringify(schema)
+  validate = compiledByText.get(text)
+  if (!validate) compiledByText.set(text, validate = ajv.compile(schema))
+  compiled.set(schema, validate)
+  return validate
+}
 
 /** Why `value` fails `schema`, in jsonschema's words; undefined when it is valid. */
 export function schemaProblem(schema: object, value: unknown): string | undefined {
-  let validate = compiled.get(schema)
-  if (!validate) compiled.set(schema, validate = ajv.compile(schema))
+  const validate = validatorOf(schema)
   if (validate(value)) return undefined
   return describe(validate.errors![0])
 }

@@ -44,8 +44,11 @@ export class ConsumerGenerationMismatch extends PlacementRefusal {
 type Key = string
 const key = (rp: number, rc: number): Key => `${rp}:${rc}`
 
-/** Writes `consumers` in the given transaction; throws a PlacementRefusal when it may not. */
-export async function writeAllocations(trx: Trx, consumers: ConsumerWrite[], classes: NameTable, log: Logger): Promise<void> {
+/**
+ * Writes `consumers` in the given transaction; throws a PlacementRefusal when it may not. Returns
+ * the ids of the providers whose usage it changed (those given and those the consumers held).
+ */
+export async function writeAllocations(trx: Trx, consumers: ConsumerWrite[], classes: NameTable, log: Logger): Promise<number[]> {
   const uuids = [...new Set(consumers.flatMap((c) => c.allocations.map((a) => a.provider)))]
   // 1. Provider generations first: every later read is at least as new as these.
   const providers = await findProvidersByUuid(trx, uuids)
@@ -138,6 +141,7 @@ export async function writeAllocations(trx: Trx, consumers: ConsumerWrite[], cla
     await trx.updateTable('inventories').set((eb) => ({ used: eb('used', '+', w.amount) }))
       .where('resource_provider_id', '=', w.rp).where('resource_class_id', '=', w.rc).execute()
   }
+  return [...new Set([...checkedIds, ...old.map((r) => Number(r.resource_provider_id))])]
 }
 
 /** Creates, updates (generation + 1) or deletes (when freed) each consumer's row, compare-and-set on its generation. */
@@ -176,7 +180,7 @@ async function writeConsumers(trx: Trx, consumers: ConsumerWrite[], stored: Map<
  */
 export async function replaceAllocations(
   db: Kysely<PlacementDb>, consumers: ConsumerWrite[], opts: { classes: NameTable; log: Logger; retries: number },
-): Promise<void> {
+): Promise<number[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await inTransaction(db, (trx) => writeAllocations(trx, consumers, opts.classes, opts.log))

@@ -68,19 +68,19 @@ export async function providerAllocations(db: Db, providerId: number, classes: N
 }
 
 /**
- * DELETE /allocations/{consumer}: frees everything the consumer holds and forgets it. False when
- * it held nothing. Unsafe against concurrent writers by design (placement's advice: PUT an empty
+ * DELETE /allocations/{consumer}: frees everything the consumer holds and forgets it. Returns the
+ * ids of the providers it held resources of: none when it held nothing. Unsafe against concurrent writers by design (placement's advice: PUT an empty
  * allocation with the consumer generation instead); no provider generation moves.
  */
-export async function deleteConsumerAllocations(db: Kysely<PlacementDb>, consumer: string): Promise<boolean> {
+export async function deleteConsumerAllocations(db: Kysely<PlacementDb>, consumer: string): Promise<number[]> {
   return inTransaction(db, async (trx) => {
     const rows = await trx.selectFrom('allocations').selectAll().where('consumer_id', '=', consumer)
       .orderBy('resource_provider_id').orderBy('resource_class_id').execute()
-    if (!rows.length) return false
+    if (!rows.length) return []
     await trx.deleteFrom('allocations').where('consumer_id', '=', consumer).execute()
     await releaseUsage(trx, rows)
     await trx.deleteFrom('consumers').where('uuid', '=', consumer).execute()
-    return true
+    return [...new Set(rows.map((r) => Number(r.resource_provider_id)))]
   })
 }
 

@@ -90,4 +90,15 @@ export const placementMigrations: Record<string, Migration> = {
       await s.createIndex('resource_provider_traits_trait').on('resource_provider_traits').column('trait_id').execute()
     },
   },
+  '0002_change_counter': {
+    // Moved by every placement write once it has committed: a process that keeps the providers in
+    // memory (db/candidate-index.ts) reads it to learn whether another process wrote meanwhile.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('change_counter')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('version', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.insertInto('change_counter').values({ id: 1, version: 0 }).execute()
+    },
+  },
 }

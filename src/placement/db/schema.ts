@@ -77,4 +77,5 @@ export type PlacementDb = {
   placement_aggregates: AutoId<AggregateRow>
   resource_provider_aggregates: ProviderAggregateRow
   resource_provider_traits: ProviderTraitRow
+  change_counter: { id: number; version: number }
 }

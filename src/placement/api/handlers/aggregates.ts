@@ -52,5 +52,5 @@ async function update(deps: PlacementDeps, req: PlacementRequest) {
 
 export const aggregateRoutes: PlacementRoute[] = [
   ['GET', '/resource_providers/:uuid/aggregates', list, { minMinor: 1 }],
-  ['PUT', '/resource_providers/:uuid/aggregates', update, { minMinor: 1 }],
+  ['PUT', '/resource_providers/:uuid/aggregates', update, { minMinor: 1, changes: 'provider' }],
 ]

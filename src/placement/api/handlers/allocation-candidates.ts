@@ -5,10 +5,11 @@
  * root_required 1.35; output: dict allocations 1.12, traits 1.17, tree fields 1.29, mappings 1.34.
  */
 import { errorCodes, PlacementBadRequest } from '../../errors.ts'
-import { loadCandidateTrees, type ProviderConditions, type TreeInventory, type TreeProvider, type Trees } from '../../db/candidates.ts'
+import type { ProviderConditions, TreeInventory, TreeProvider, Trees } from '../../db/candidates.ts'
+import type { IndexedProviders } from '../../db/candidate-index.ts'
 import { findProvider } from '../../db/providers.ts'
 import { atLeast, checkQueryKeys, enforce, json, queryValue, type PlacementDeps, type PlacementRequest, type PlacementRoute } from '../context.ts'
-import { searchCandidates, type SearchGroup } from '../candidate-search.ts'
+import { searchCandidates, type Candidate, type SearchGroup } from '../candidate-search.ts'
 import { isUuidLike } from '../json-schema.ts'
 import { classIds, parseMemberOf, parseResources, parseTraits, traitIds } from '../query-params.ts'
 import { canonicalUuid } from './resource-providers.ts'
@@ -145,11 +146,71 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
   const limit = parseLimit(req)
   const root = await rootTraits(deps, req)
 
-  // The trees with room for the first group's first class, whole, in a few statements; the rest is decided in memory.
+  const index = await deps.candidates.current()
+  // The trees with room for the first group's first class; the rest is decided on their providers.
   const [anchorRc, anchorAmount] = [...groups[0].resources][0]
-  const withAggregates = groups.some((g) => g.conditions.memberOf?.length || g.conditions.forbiddenAggregates?.length)
-  const trees = await loadCandidateTrees(deps.db, { rc: anchorRc, amount: anchorAmount, conditions: groups[0].conditions }, withAggregates)
-  const fits = groups.map((g) => fitting(g, trees))
+  const roots = rootsWithRoom(index, anchorRc, anchorAmount, groups[0].conditions.rootId)
+  const randomize = deps.config.randomizeAllocationCandidates
+  const breadthFirst = deps.config.allocationCandidatesGenerationStrategy === 'breadth-first'
+  const search = (trees: Trees, max: number) => searchTrees(req, groups, trees, { policy, root, max, breadthFirst })
+
+  if (limit === undefined || breadthFirst || deps.config.maxAllocationCandidates >= 0) {
+    const trees = treesOf(index, roots)
+    const found = search(trees, deps.config.maxAllocationCandidates)
+    let candidates = randomize ? shuffle(found.candidates) : found.candidates
+    if (limit !== undefined) candidates = candidates.slice(0, limit)
+    return json(req, await render(deps, req, groups, candidates, found.providers, trees.inventories, trees.traits))
+  }
+
+  // Under a limit only as many trees are searched as the answer needs, a page at a time: the
+  // scheduler's cost then follows its limit, not the size of the cloud. Random order samples the trees uniformly.
+  if (randomize) shuffle(roots)
+  const providers = new Map<number, TreeProvider>()
+  const inventories: TreeInventory[] = []
+  let candidates: Candidate[] = []
+  for (let at = 0, size = Math.max(limit, 16); at < roots.length && candidates.length < limit; at += size, size = Math.min(size * 2, 2000)) {
+    const page = roots.slice(at, at + size)
+    if (randomize) page.sort((a, b) => a - b)
+    const trees = treesOf(index, page)
+    // In id order a page may stop at what is still needed; a random page is kept whole so the sample stays uniform.
+    const found = search(trees, randomize ? -1 : limit - candidates.length)
+    candidates.push(...found.candidates)
+    for (const [id, p] of found.providers) providers.set(id, p)
+    inventories.push(...trees.inventories)
+  }
+  candidates = (randomize ? shuffle(candidates) : candidates).slice(0, limit)
+  return json(req, await render(deps, req, groups, candidates, providers, inventories, index.traits))
+}
+
+/** Roots (ascending) of the trees where some provider has room for `amount` of class `rc`. */
+function rootsWithRoom(index: IndexedProviders, rc: number, amount: number, rootId: number | undefined): number[] {
+  const roots = new Set<number>()
+  for (const [id, list] of index.inventories) {
+    const i = list.find((x) => x.rc === rc)
+    if (!i || i.used + amount > (i.total - i.reserved) * i.ratio) continue
+    const root = index.providers.get(id)?.rootId
+    if (root !== undefined && (rootId === undefined || root === rootId)) roots.add(root)
+  }
+  return [...roots].sort((a, b) => a - b)
+}
+
+/** The providers, inventories, traits and aggregates of these trees, taken from the index now. */
+function treesOf(index: IndexedProviders, roots: number[]): Trees {
+  const t: Trees = { providers: [], inventories: [], traits: index.traits, aggregates: index.aggregates }
+  for (const root of roots) {
+    for (const id of index.trees.get(root) ?? []) {
+      t.providers.push(index.providers.get(id)!)
+      t.inventories.push(...(index.inventories.get(id) ?? []))
+    }
+  }
+  return t
+}
+
+/** The candidates of some trees, and the providers they may be drawn from. */
+function searchTrees(
+  req: PlacementRequest, groups: ParsedGroup[], trees: Trees,
+  o: { policy: string | undefined; root: { required: number[]; forbidden: number[] }; max: number; breadthFirst: boolean },
+): { candidates: Candidate[]; providers: Map<number, TreeProvider> } {
   let providers = new Map(trees.providers.map((p) => [p.id, p]))
   if (!atLeast(req, 29)) {
     // Before 1.29 placement was not nested-aware: trees of more than one provider take no part.
@@ -158,18 +219,15 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
     providers = new Map([...providers].filter(([, p]) => size.get(p.rootId) === 1))
   }
   const inventories = new Map(trees.inventories.map((i) => [`${i.providerId}:${i.rc}`, i]))
-  const searchGroups: SearchGroup[] = groups.map((g, i) => ({
+  const searchGroups: SearchGroup[] = groups.map((g) => ({
     suffix: g.suffix, resources: g.resources, requiredTraits: g.requiredTraits, forbiddenTraits: g.forbiddenTraits,
-    fits: fits[i],
+    fits: fitting(g, trees),
   }))
-  let candidates = searchCandidates({
-    groups: searchGroups, isolate: policy === 'isolate', providers, inventories, traits: trees.traits,
-    rootRequired: root.required, rootForbidden: root.forbidden, max: deps.config.maxAllocationCandidates,
-    breadthFirst: deps.config.allocationCandidatesGenerationStrategy === 'breadth-first',
+  const candidates = searchCandidates({
+    groups: searchGroups, isolate: o.policy === 'isolate', providers, inventories, traits: trees.traits,
+    rootRequired: o.root.required, rootForbidden: o.root.forbidden, max: o.max, breadthFirst: o.breadthFirst,
   })
-  if (deps.config.randomizeAllocationCandidates) candidates = shuffle(candidates)
-  if (limit !== undefined) candidates = candidates.slice(0, limit)
-  return json(req, await render(deps, req, groups, candidates, providers, trees.inventories, trees.traits))
+  return { candidates, providers }
 }
 
 /** Per class of the group: the providers whose inventory alone has room and that meet the group's conditions. */
@@ -207,7 +265,7 @@ function fitting(g: ParsedGroup, trees: Trees): Map<number, Set<number>> {
 }
 
 async function render(
-  deps: PlacementDeps, req: PlacementRequest, groups: ParsedGroup[], candidates: ReturnType<typeof searchCandidates>,
+  deps: PlacementDeps, req: PlacementRequest, groups: ParsedGroup[], candidates: Candidate[],
   providers: Map<number, TreeProvider>, inventories: TreeInventory[], traits: Map<number, Set<number>>,
 ) {
   const uuid = (id: number) => providers.get(id)!.uuid

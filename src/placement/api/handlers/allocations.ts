@@ -76,11 +76,13 @@ export function allocationRefusal(err: unknown): unknown {
   return err
 }
 
-/** Runs the write and turns its refusals into placement's answers. */
-async function write(deps: PlacementDeps, writes: ConsumerWrite[]): Promise<void> {
+/** Runs the write, reports the providers it touched, and turns its refusals into placement's answers. */
+async function write(deps: PlacementDeps, req: PlacementRequest, writes: ConsumerWrite[]): Promise<void> {
   try {
-    await replaceAllocations(deps.db, writes, { classes: deps.names.classes, log: deps.log, retries: deps.config.allocationConflictRetryCount })
+    req.ctx.changed = await replaceAllocations(deps.db, writes, { classes: deps.names.classes, log: deps.log, retries: deps.config.allocationConflictRetryCount })
   } catch (err) {
+    // A refused write committed nothing.
+    req.ctx.changed = []
     throw allocationRefusal(err)
   }
 }
@@ -100,7 +102,7 @@ async function putForConsumer(deps: PlacementDeps, req: PlacementRequest) {
   } else {
     body = jsonBody<DictBody>(req, putAllocationsSchema(minor))
   }
-  await write(deps, [await toWrite(deps, req, consumer, body)])
+  await write(deps, req, [await toWrite(deps, req, consumer, body)])
   return noContent()
 }
 
@@ -109,14 +111,15 @@ async function postMany(deps: PlacementDeps, req: PlacementRequest) {
   const body = jsonBody<Record<string, DictBody>>(req, postAllocationsSchema(minorOf(req)))
   const writes: ConsumerWrite[] = []
   for (const [consumer, data] of Object.entries(body)) writes.push(await toWrite(deps, req, canonicalUuid(consumer), data))
-  await write(deps, writes)
+  await write(deps, req, writes)
   return noContent()
 }
 
 async function deleteForConsumer(deps: PlacementDeps, req: PlacementRequest) {
   enforce(deps, req, 'placement:allocations:delete')
   const consumer = req.params.consumer_uuid
-  if (!(await deleteConsumerAllocations(deps.db, consumer))) throw new PlacementNotFound(`No allocations for consumer '${consumer}'`)
+  req.ctx.changed = await deleteConsumerAllocations(deps.db, consumer)
+  if (!req.ctx.changed.length) throw new PlacementNotFound(`No allocations for consumer '${consumer}'`)
   return noContent()
 }
 

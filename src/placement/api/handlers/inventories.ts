@@ -177,10 +177,10 @@ async function deleteOne(deps: PlacementDeps, req: PlacementRequest) {
 
 export const inventoryRoutes: PlacementRoute[] = [
   ['GET', '/resource_providers/:uuid/inventories', listAll],
-  ['PUT', '/resource_providers/:uuid/inventories', putAll],
-  ['POST', '/resource_providers/:uuid/inventories', createOne],
-  ['DELETE', '/resource_providers/:uuid/inventories', deleteAll, { minMinor: 5, tooOldIs405: true }],
+  ['PUT', '/resource_providers/:uuid/inventories', putAll, { changes: 'provider' }],
+  ['POST', '/resource_providers/:uuid/inventories', createOne, { changes: 'provider' }],
+  ['DELETE', '/resource_providers/:uuid/inventories', deleteAll, { minMinor: 5, tooOldIs405: true, changes: 'provider' }],
   ['GET', '/resource_providers/:uuid/inventories/:resource_class', showOne],
-  ['PUT', '/resource_providers/:uuid/inventories/:resource_class', putOne],
-  ['DELETE', '/resource_providers/:uuid/inventories/:resource_class', deleteOne],
+  ['PUT', '/resource_providers/:uuid/inventories/:resource_class', putOne, { changes: 'provider' }],
+  ['DELETE', '/resource_providers/:uuid/inventories/:resource_class', deleteOne, { changes: 'provider' }],
 ]

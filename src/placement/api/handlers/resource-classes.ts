@@ -85,8 +85,8 @@ async function remove(deps: PlacementDeps, req: PlacementRequest) {
 
 export const resourceClassRoutes: PlacementRoute[] = [
   ['GET', '/resource_classes', list, { minMinor: 2 }],
-  ['POST', '/resource_classes', create, { minMinor: 2 }],
+  ['POST', '/resource_classes', create, { minMinor: 2, changes: 'none' }],
   ['GET', '/resource_classes/:name', show, { minMinor: 2 }],
-  ['PUT', '/resource_classes/:name', update, { minMinor: 2 }],
-  ['DELETE', '/resource_classes/:name', remove, { minMinor: 2 }],
+  ['PUT', '/resource_classes/:name', update, { minMinor: 2, changes: 'none' }],
+  ['DELETE', '/resource_classes/:name', remove, { minMinor: 2, changes: 'none' }],
 ]

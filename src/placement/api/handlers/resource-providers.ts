@@ -106,6 +106,7 @@ async function create(deps: PlacementDeps, req: PlacementRequest) {
     }
     throw err
   })
+  req.ctx.changed = [p.id]
   const location = providerPath(p.uuid)
   if (!atLeast(req, 20)) return { status: 201, headers: { location } }
   return json(req, renderProvider(req, p), { headers: { location }, modified: p.updated_at })
@@ -175,5 +176,5 @@ export const providerRoutes: PlacementRoute[] = [
   ['POST', '/resource_providers', create],
   ['GET', '/resource_providers/:uuid', show],
   ['PUT', '/resource_providers/:uuid', update],
-  ['DELETE', '/resource_providers/:uuid', remove],
+  ['DELETE', '/resource_providers/:uuid', remove, { changes: 'provider' }],
 ]

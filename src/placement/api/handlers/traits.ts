@@ -126,9 +126,9 @@ async function providerClear(deps: PlacementDeps, req: PlacementRequest) {
 export const traitRoutes: PlacementRoute[] = [
   ['GET', '/traits', list, { minMinor: 6 }],
   ['GET', '/traits/:name', show, { minMinor: 6 }],
-  ['PUT', '/traits/:name', put, { minMinor: 6 }],
-  ['DELETE', '/traits/:name', remove, { minMinor: 6 }],
+  ['PUT', '/traits/:name', put, { minMinor: 6, changes: 'none' }],
+  ['DELETE', '/traits/:name', remove, { minMinor: 6, changes: 'none' }],
   ['GET', '/resource_providers/:uuid/traits', providerList, { minMinor: 6 }],
-  ['PUT', '/resource_providers/:uuid/traits', providerSet, { minMinor: 6 }],
-  ['DELETE', '/resource_providers/:uuid/traits', providerClear, { minMinor: 6 }],
+  ['PUT', '/resource_providers/:uuid/traits', providerSet, { minMinor: 6, changes: 'provider' }],
+  ['DELETE', '/resource_providers/:uuid/traits', providerClear, { minMinor: 6, changes: 'provider' }],
 ]

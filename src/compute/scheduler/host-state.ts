@@ -1,8 +1,10 @@
 /**
- * @module What the scheduler knows of each compute host: its node, service health, aggregates
- * (with their metadata and availability zone) and the instances placed there, read from the
- * database in four queries and reused for a short time, so scheduling many servers at once
- * does not read the same rows again for each.
+ * @module What the scheduler knows of each candidate host: its node, service health, aggregates
+ * (with their metadata and availability zone) and the instances placed there. Like Nova's
+ * HostManager it reads, for each request, only the hosts placement offered (a few queries on
+ * indexed columns, whatever the size of the cloud), so what it sees is never older than the
+ * request. Placements it made itself are remembered for a minute, until the conductor has
+ * written the instance's host, so the next request's group and same/different-host checks see them.
  */
 import type { Kysely } from 'kysely'
 import type { ComputeDb } from '../db/schema.ts'
@@ -26,34 +28,52 @@ export type HostState = {
   freeDiskGb: number
 }
 
-export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone: string; serviceDownTimeSec: number; ttlMs?: number }) {
-  let cached: { at: number; hosts: Map<string, HostState> } | undefined
-  const ttl = opts.ttlMs ?? 1000
+const REMEMBER_MS = 60_000
 
-  async function load(): Promise<Map<string, HostState>> {
-    const [nodes, services, aggHosts, aggMeta, instances] = await Promise.all([
-      db.selectFrom('compute_nodes').selectAll().execute(),
-      db.selectFrom('compute_services').select(['host', 'disabled', 'forced_down', 'last_seen_up']).where('binary', '=', 'nova-compute').execute(),
+export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone: string; serviceDownTimeSec: number }) {
+  /** node uuid → instances this scheduler placed there lately → when. */
+  const placed = new Map<string, Map<string, number>>()
+
+  async function load(nodeUuids: string[]): Promise<Map<string, HostState>> {
+    const hosts = new Map<string, HostState>()
+    if (!nodeUuids.length) return hosts
+    const nodes = await db.selectFrom('compute_nodes').selectAll().where('uuid', 'in', nodeUuids).execute()
+    const names = [...new Set(nodes.map((n) => n.host))]
+    if (!names.length) return hosts
+    const [services, aggHosts, instances] = await Promise.all([
+      db.selectFrom('compute_services').select(['host', 'disabled', 'forced_down', 'last_seen_up'])
+        .where('binary', '=', 'nova-compute').where('host', 'in', names).execute(),
       db.selectFrom('host_aggregate_hosts').innerJoin('host_aggregates', 'host_aggregates.id', 'host_aggregate_hosts.aggregate_id')
-        .select(['host_aggregate_hosts.host', 'host_aggregates.id', 'host_aggregates.uuid']).execute(),
-      db.selectFrom('host_aggregate_metadata').select(['aggregate_id', 'key', 'value']).execute(),
-      db.selectFrom('instances').select(['uuid', 'host', 'migration_host']).where('deleted', '=', 0).where('host', 'is not', null).execute(),
+        .select(['host_aggregate_hosts.host', 'host_aggregates.id', 'host_aggregates.uuid']).where('host_aggregate_hosts.host', 'in', names).execute(),
+      db.selectFrom('instances').select(['uuid', 'host', 'migration_host']).where('deleted', '=', 0)
+        .where((eb) => eb.or([eb('host', 'in', names), eb('migration_host', 'in', names)])).execute(),
     ])
+    const aggIds = [...new Set(aggHosts.map((a) => Number(a.id)))]
+    const aggMeta = aggIds.length
+      ? await db.selectFrom('host_aggregate_metadata').select(['aggregate_id', 'key', 'value']).where('aggregate_id', 'in', aggIds).execute()
+      : []
     const cutoff = Date.now() - opts.serviceDownTimeSec * 1000
     const svc = new Map(services.map((s) => [s.host, s]))
     const metaByAgg = new Map<number, Array<{ key: string; value: string }>>()
     for (const m of aggMeta) metaByAgg.set(Number(m.aggregate_id), [...(metaByAgg.get(Number(m.aggregate_id)) ?? []), m])
+    const aggsByHost = new Map<string, typeof aggHosts>()
+    for (const a of aggHosts) aggsByHost.set(a.host, [...(aggsByHost.get(a.host) ?? []), a])
     const byHost = new Map<string, Set<string>>()
     for (const i of instances) {
       for (const h of [i.host, i.migration_host]) if (h) (byHost.get(h) ?? byHost.set(h, new Set()).get(h)!).add(i.uuid)
     }
-    const hosts = new Map<string, HostState>()
+    const forgetBefore = Date.now() - REMEMBER_MS
     for (const n of nodes) {
       const s = svc.get(n.host)
       const meta = new Map<string, Set<string>>()
-      const aggs = aggHosts.filter((a) => a.host === n.host)
+      const aggs = aggsByHost.get(n.host) ?? []
       for (const a of aggs) for (const m of metaByAgg.get(Number(a.id)) ?? []) (meta.get(m.key) ?? meta.set(m.key, new Set()).get(m.key)!).add(m.value)
       const cpu = safeJson(n.cpu_info)
+      const here = byHost.get(n.host) ?? new Set<string>()
+      for (const [instance, at] of placed.get(n.uuid) ?? []) {
+        if (at < forgetBefore) placed.get(n.uuid)!.delete(instance)
+        else here.add(instance)
+      }
       hosts.set(n.uuid, {
         host: n.host, node: n.hypervisor_hostname, nodeUuid: n.uuid, hypervisorType: n.hypervisor_type,
         cpuArch: String(cpu.arch ?? 'x86_64'),
@@ -61,7 +81,7 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
         disabled: !s || Boolean(Number(s.disabled)),
         availabilityZone: [...(meta.get('availability_zone') ?? [])][0] ?? opts.defaultZone,
         aggregateMetadata: meta, aggregateUuids: aggs.map((a) => a.uuid),
-        instances: byHost.get(n.host) ?? new Set(),
+        instances: here,
         freeRamMb: Number(n.memory_mb) - Number(n.memory_mb_used), freeVcpus: Number(n.vcpus) - Number(n.vcpus_used),
         freeDiskGb: Number(n.local_gb) - Number(n.local_gb_used),
       })
@@ -70,19 +90,17 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
   }
 
   return {
-    /** Host states by compute node uuid. */
-    async get(): Promise<Map<string, HostState>> {
-      if (cached && Date.now() - cached.at < ttl) return cached.hosts
-      const hosts = await load()
-      cached = { at: Date.now(), hosts }
-      return hosts
+    /** The states of these compute nodes (by uuid); nodes not in the database are left out. */
+    get: load,
+    /** Records a placement decision so the next requests see it before the database does. */
+    consumed(host: HostState, instanceUuid: string): void {
+      host.instances.add(instanceUuid)
+      const mine = placed.get(host.nodeUuid) ?? placed.set(host.nodeUuid, new Map()).get(host.nodeUuid)!
+      mine.set(instanceUuid, Date.now())
     },
-    /** Records a placement decision so the next request in the same window sees it. */
-    consumed(nodeUuid: string, instanceUuid: string): void {
-      cached?.hosts.get(nodeUuid)?.instances.add(instanceUuid)
-    },
+    /** Forgets the placements remembered (a test's fresh start). */
     invalidate(): void {
-      cached = undefined
+      placed.clear()
     },
   }
 }

@@ -80,7 +80,7 @@ export function createScheduler(deps: SchedulerDeps): SchedulerRpc & { hostState
     const { required, forbidden } = traitsOf(spec)
     const memberOf = await aggregatesOrNoValidHost(spec)
     const candidates = await claims.candidates({ resources, required, forbidden, memberOf, limit: config.scheduler.maxPlacementResults })
-    const hosts = await hostStates.get()
+    const hosts = await hostStates.get([...new Set(candidates.map((c) => c.provider))])
     const ctx: FilterContext = { spec, groupHosts: await groupHosts(spec) }
     const ignore = new Set(spec.ignore_hosts)
     const forced = new Set(spec.force_hosts)
@@ -114,7 +114,7 @@ export function createScheduler(deps: SchedulerDeps): SchedulerRpc & { hostState
         if (!chosen) throw new NoValidHost()
         claimed.push(uuid)
         use(chosen.candidate, resources)
-        hostStates.consumed(chosen.host.nodeUuid, uuid)
+        hostStates.consumed(chosen.host, uuid)
         ctx.groupHosts.set(chosen.host.host, (ctx.groupHosts.get(chosen.host.host) ?? 0) + 1)
         const alternates = returnAlternates
           ? ranked.filter((w) => w.host.host !== chosen.host.host).slice(0, config.scheduler.maxAttempts - 1)

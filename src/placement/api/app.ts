@@ -42,47 +42,51 @@ export function createPlacementApi(deps: PlacementDeps, opts: PlacementApiOption
   // Which methods a path serves at a microversion, for 405's Allow header.
   const allowedAt = (pattern: string, minor: number) => table
     .filter(([, p, , o]) => p === pattern && (o?.minMinor === undefined || minor >= o.minMinor)).map(([m]) => m)
-  const wrap = (r: PlacementRoute): Route['handler'] => async (raw: ApiRequest) => {
-    const [method, pattern, handler, o = {}] = r
-    const req = raw as PlacementRequest
-    let minor: number | undefined
-    try {
-      if (!o.public) {
-        try {
-          await opts.authenticate(req)
-        } catch (err) {
-          if (err instanceof Unauthorized) throw new AuthRequired(opts.authUrl)
-          throw err
+  const wrap = (r: PlacementRoute): Route['handler'] => {
+    // A route of the table, not one of the 405 refusals made below.
+    const served = table.includes(r)
+    return async (raw: ApiRequest) => {
+      const [method, pattern, handler, o = {}] = r
+      const req = raw as PlacementRequest
+      let minor: number | undefined
+      try {
+        if (!o.public) {
+          try {
+            await opts.authenticate(req)
+          } catch (err) {
+            if (err instanceof Unauthorized) throw new AuthRequired(opts.authUrl)
+            throw err
+          }
         }
-      }
-      minor = requestedMinor(req.headers)
-      req.ctx.minor = minor
-      // Below its first microversion a route does not exist (placement's version_handler answers 404).
-      if (o.minMinor !== undefined && minor < o.minMinor) {
-        if (o.tooOldIs405) throw methodNotAllowed(method, allowedAt(pattern, minor))
-        throw new NotFound('The resource could not be found.')
-      }
-      const accept = req.headers.accept
-      if ((method === 'GET' || method === 'HEAD') && accept && !acceptable(accept)) {
-        throw new PlacementNotAcceptable('Only application/json is provided', accept)
-      }
-      if ((method === 'PUT' || method === 'POST') && table.includes(r)) {
-        const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
-        const noBody = method === 'PUT' && pathTakesNoBody(req.path) && !(atLeastMinor(minor, 7) === false && req.path.startsWith('/resource_classes/'))
-        if (type !== 'application/json' && !noBody) {
-          throw new PlacementUnsupportedMediaType(`The media type ${type || 'None'} is not supported, use application/json`, type || 'None')
+        minor = requestedMinor(req.headers)
+        req.ctx.minor = minor
+        // Below its first microversion a route does not exist (placement's version_handler answers 404).
+        if (o.minMinor !== undefined && minor < o.minMinor) {
+          if (o.tooOldIs405) throw methodNotAllowed(method, allowedAt(pattern, minor))
+          throw new NotFound('The resource could not be found.')
         }
-        req.ctx.body = type === 'application/json' ? await readBody(req, deps.config.maxRequestBodyBytes) : undefined
+        const accept = req.headers.accept
+        if ((method === 'GET' || method === 'HEAD') && accept && !acceptable(accept)) {
+          throw new PlacementNotAcceptable('Only application/json is provided', accept)
+        }
+        if ((method === 'PUT' || method === 'POST') && served) {
+          const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+          const noBody = method === 'PUT' && pathTakesNoBody(req.path) && !(atLeastMinor(minor, 7) === false && req.path.startsWith('/resource_classes/'))
+          if (type !== 'application/json' && !noBody) {
+            throw new PlacementUnsupportedMediaType(`The media type ${type || 'None'} is not supported, use application/json`, type || 'None')
+          }
+          req.ctx.body = type === 'application/json' ? await readBody(req, deps.config.maxRequestBodyBytes) : undefined
+        }
+        const res = await Promise.resolve().then(() => handler(deps, req)).finally(() => served ? told(deps, req, method, o) : undefined)
+        res.headers = { ...res.headers, 'openstack-api-version': versionHeader(minor), vary: 'openstack-api-version' }
+        return res
+      } catch (err) {
+        if (err instanceof CloudError) {
+          attachRequest(err, req, minor)
+          if (minor !== undefined) Object.assign(err.headers, { 'openstack-api-version': versionHeader(minor), vary: 'openstack-api-version' })
+        }
+        throw err
       }
-      const res = await Promise.resolve().then(() => handler(deps, req)).finally(() => table.includes(r) ? told(deps, req, method, o) : undefined)
-      res.headers = { ...res.headers, 'openstack-api-version': versionHeader(minor), vary: 'openstack-api-version' }
-      return res
-    } catch (err) {
-      if (err instanceof CloudError) {
-        attachRequest(err, req, minor)
-        if (minor !== undefined) Object.assign(err.headers, { 'openstack-api-version': versionHeader(minor), vary: 'openstack-api-version' })
-      }
-      throw err
     }
   }
   // Methods a path does not serve answer 405 with Allow, through the same pipeline (token, microversion, body).

@@ -14,7 +14,7 @@ export type Candidate = {
 }
 
 export type ResourceClaims = {
-  candidates(req: { resources: Resources; required?: string[]; forbidden?: string[]; memberOf?: string[][]; inTree?: string; limit: number }): Promise<Candidate[]>
+  candidates(req: { resources: Resources; required?: string[]; forbidden?: string[]; memberOf?: string[][]; inTree?: string; limit?: number }): Promise<Candidate[]>
   /** Claims for a consumer; false when it lost a race for the capacity (try the next host). */
   claim(consumer: string, allocation: Candidate['allocation'], projectId: string, userId: string): Promise<boolean>
   release(consumer: string): Promise<void>

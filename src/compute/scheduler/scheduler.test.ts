@@ -23,19 +23,21 @@ function spec(over: Partial<RequestSpec> = {}): RequestSpec {
 }
 
 /** Placement in memory: per provider a RAM capacity (claims fail once it is used up) and its aggregates. */
-function memoryPlacement(capacity: Record<string, number>): ResourceClaims & { used: Record<string, number>; loseNext: number; aggregates: Map<string, string[]>; asked: string[][][] } {
+function memoryPlacement(capacity: Record<string, number>): ResourceClaims & { used: Record<string, number>; loseNext: number; aggregates: Map<string, string[]>; asked: string[][][]; limits: Array<number | undefined> } {
   const used: Record<string, number> = Object.fromEntries(Object.keys(capacity).map((k) => [k, 0]))
   const byConsumer = new Map<string, { rp: string; ram: number }>()
   const aggregates = new Map<string, string[]>()
   const asked: string[][][] = []
+  const limits: Array<number | undefined> = []
   const inGroups = (rp: string, memberOf: string[][]) => memberOf.every((any) => any.some((a) => aggregates.get(rp)?.includes(a)))
   const self = {
-    used, loseNext: 0, aggregates, asked,
-    async candidates({ resources, memberOf = [] }: { resources: Record<string, number>; memberOf?: string[][] }): Promise<Candidate[]> {
+    used, loseNext: 0, aggregates, asked, limits,
+    async candidates({ resources, memberOf = [], limit }: { resources: Record<string, number>; memberOf?: string[][]; limit?: number }): Promise<Candidate[]> {
       asked.push(memberOf)
+      limits.push(limit)
       return Object.keys(capacity).filter((rp) => capacity[rp] - used[rp] >= resources.MEMORY_MB && inGroups(rp, memberOf)).map((rp) => ({
         provider: rp, allocation: { [rp]: { resources } }, summary: { MEMORY_MB: { capacity: capacity[rp], used: used[rp] }, VCPU: { capacity: 16, used: 0 } },
-      }))
+      })).slice(0, limit)
     },
     async claim(consumer: string, allocation: Candidate['allocation']) {
       if (self.loseNext > 0) {
@@ -190,4 +192,20 @@ test('tenant isolation: a project named by filter_tenant_id* lands on its aggreg
   const [[d]] = await disabled.scheduler.selectDestinations({ spec: spec({ project_id: 'p-iso' }), instanceUuids: [randomUUID()], returnAlternates: false })
   assert.equal(d.host, 'big', 'without limitTenantsToPlacementAggregate the metadata does nothing')
   await disabled.close()
+})
+
+test('a forced host or a placement by other instances asks placement without a limit; a plain request keeps it', async () => {
+  const { scheduler, claims, close } = await setUp([{ name: 'a', ram: 8192 }, { name: 'b', ram: 8192 }, { name: 'c', ram: 8192 }], { maxPlacementResults: 1 })
+  const [[plain]] = await scheduler.selectDestinations({ spec: spec(), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(plain.host, 'a', 'one candidate asked for, the first')
+  assert.equal(claims.limits.at(-1), 1)
+  const [[forced]] = await scheduler.selectDestinations({ spec: spec({ force_hosts: ['c'] }), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(forced.host, 'c', 'a forced host outside the first page is still found')
+  assert.equal(claims.limits.at(-1), undefined)
+  await scheduler.selectDestinations({ spec: spec({ scheduler_hints: { different_host: [randomUUID()] } }), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(claims.limits.at(-1), undefined)
+  const group = { uuid: randomUUID(), policy: 'anti-affinity', rules: {}, hosts: [], members: [] }
+  const picks = await scheduler.selectDestinations({ spec: spec({ instance_group: group }), instanceUuids: [randomUUID(), randomUUID(), randomUUID()], returnAlternates: false })
+  assert.equal(new Set(picks.map((p) => p[0].host)).size, 3, 'anti-affinity finds all three hosts despite maxPlacementResults 1')
+  await close()
 })

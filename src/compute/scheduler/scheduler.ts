@@ -41,6 +41,17 @@ function traitsOf(spec: RequestSpec): { required: string[]; forbidden: string[] 
   return { required, forbidden }
 }
 
+/**
+ * How many candidates to ask placement for. Like Nova, no limit when the request names its hosts
+ * (a forced host could fall outside any page) or places by other instances (server group,
+ * same_host, different_host): a page could hold none of the hosts such a request may use.
+ */
+export function placementLimit(spec: RequestSpec, max: number): number | undefined {
+  if (spec.force_hosts.length) return undefined
+  if (spec.instance_group || ['group', 'same_host', 'different_host'].some((k) => k in spec.scheduler_hints)) return undefined
+  return max
+}
+
 export function createScheduler(deps: SchedulerDeps): SchedulerRpc & { hostStates: ReturnType<typeof createHostStateCache> } {
   const { db, config, claims, log } = deps
   const hostStates = createHostStateCache(db, { defaultZone: config.defaultAvailabilityZone, serviceDownTimeSec: config.serviceDownTimeSec })
@@ -79,7 +90,7 @@ export function createScheduler(deps: SchedulerDeps): SchedulerRpc & { hostState
     const resources = flavorResources(spec.flavor, spec.boot_from_volume)
     const { required, forbidden } = traitsOf(spec)
     const memberOf = await aggregatesOrNoValidHost(spec)
-    const candidates = await claims.candidates({ resources, required, forbidden, memberOf, limit: config.scheduler.maxPlacementResults })
+    const candidates = await claims.candidates({ resources, required, forbidden, memberOf, limit: placementLimit(spec, config.scheduler.maxPlacementResults) })
     const hosts = await hostStates.get([...new Set(candidates.map((c) => c.provider))])
     const ctx: FilterContext = { spec, groupHosts: await groupHosts(spec) }
     const ignore = new Set(spec.ignore_hosts)

@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<void>> = {
   network: async () => (await import('./network.ts')).benchNetwork(),
   image: async () => (await import('./image.ts')).benchImage(),
   compute: async () => (await import('./compute.ts')).benchCompute(),
+  scheduling: async () => (await import('./compute.ts')).benchSchedulingAtScale(),
 }
 
 const name = process.argv[2]

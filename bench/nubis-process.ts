@@ -40,3 +40,20 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 export const say = (m: string) => process.stderr.write(`bench: ${m}\n`)
+
+/** Runs a one-shot `nubis <args>` (e.g. `identity bootstrap`) to its end. */
+export function runToEnd(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawn(node, ['--disable-warning=ExperimentalWarning', 'src/cli/main.ts', ...args], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nubis ${args.join(' ')} exited with ${code}`)))))
+}
+
+/** A project-scoped token for the bootstrap admin. */
+export async function adminToken(identityUrl: string, password: string): Promise<string> {
+  const res = await fetch(`${identityUrl}/v3/auth/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } },
+      scope: { project: { name: 'admin', domain: { id: 'default' } } } } }),
+  })
+  if (res.status !== 201) throw new Error(`login failed: ${res.status} ${await res.text()}`)
+  return res.headers.get('x-subject-token')!
+}

@@ -244,4 +244,11 @@ export const computeMigrations: Record<string, Migration> = {
         .addColumn('spec', 'text', (c) => c.notNull()).execute()
     },
   },
+  '0002_instances_migration_host': {
+    // The scheduler reads each candidate host's instances by host or migration host; without
+    // this index the second half of that OR scanned every instance on every scheduling request.
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('instances_migration_host').on('instances').columns(['migration_host', 'deleted']).execute()
+    },
+  },
 }

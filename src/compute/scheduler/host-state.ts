@@ -37,7 +37,9 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
   async function load(nodeUuids: string[]): Promise<Map<string, HostState>> {
     const hosts = new Map<string, HostState>()
     if (!nodeUuids.length) return hosts
-    const nodes = await db.selectFrom('compute_nodes').selectAll().where('uuid', 'in', nodeUuids).execute()
+    const nodes = await db.selectFrom('compute_nodes')
+      .select(['uuid', 'host', 'hypervisor_hostname', 'hypervisor_type', 'cpu_info', 'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used', 'local_gb', 'local_gb_used'])
+      .where('uuid', 'in', nodeUuids).execute()
     const names = [...new Set(nodes.map((n) => n.host))]
     if (!names.length) return hosts
     const [services, aggHosts, instances] = await Promise.all([
@@ -68,7 +70,6 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
       const meta = new Map<string, Set<string>>()
       const aggs = aggsByHost.get(n.host) ?? []
       for (const a of aggs) for (const m of metaByAgg.get(Number(a.id)) ?? []) (meta.get(m.key) ?? meta.set(m.key, new Set()).get(m.key)!).add(m.value)
-      const cpu = safeJson(n.cpu_info)
       const here = byHost.get(n.host) ?? new Set<string>()
       for (const [instance, at] of placed.get(n.uuid) ?? []) {
         if (at < forgetBefore) placed.get(n.uuid)!.delete(instance)
@@ -76,7 +77,7 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
       }
       hosts.set(n.uuid, {
         host: n.host, node: n.hypervisor_hostname, nodeUuid: n.uuid, hypervisorType: n.hypervisor_type,
-        cpuArch: String(cpu.arch ?? 'x86_64'),
+        cpuArch: archOf(n.cpu_info),
         up: Boolean(s) && !Number(s!.forced_down) && s!.last_seen_up !== null && Date.parse(s!.last_seen_up) >= cutoff,
         disabled: !s || Boolean(Number(s.disabled)),
         availabilityZone: [...(meta.get('availability_zone') ?? [])][0] ?? opts.defaultZone,
@@ -105,10 +106,18 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
   }
 }
 
-function safeJson(s: string): Record<string, unknown> {
-  try {
-    return JSON.parse(s) as Record<string, unknown>
-  } catch {
-    return {}
+/** The architecture in a node's cpu_info JSON; parsed once per distinct text, as every request reads every candidate's. */
+const arches = new Map<string, string>()
+function archOf(cpuInfo: string): string {
+  let arch = arches.get(cpuInfo)
+  if (arch === undefined) {
+    try {
+      arch = String((JSON.parse(cpuInfo) as { arch?: unknown }).arch ?? 'x86_64')
+    } catch {
+      arch = 'x86_64'
+    }
+    if (arches.size > 1000) arches.clear()
+    arches.set(cpuInfo, arch)
   }
+  return arch
 }

@@ -65,7 +65,7 @@ function memoryPlacement(capacity: Record<string, number>): ResourceClaims & { u
   return self
 }
 
-type TestHost = { name: string; ram: number; zone?: string; down?: boolean; disabled?: boolean; metadata?: Record<string, string>; unmirrored?: boolean }
+type TestHost = { name: string; ram: number; cpuInfo?: string; zone?: string; down?: boolean; disabled?: boolean; metadata?: Record<string, string>; unmirrored?: boolean }
 
 async function setUp(hosts: TestHost[], over: Partial<ComputeConfig['scheduler']> = {}) {
   const database = openDatabase<ComputeDb>('sqlite::memory:')
@@ -79,7 +79,7 @@ async function setUp(hosts: TestHost[], over: Partial<ComputeConfig['scheduler']
     const uuid = randomUUID()
     capacity[uuid] = h.ram
     await database.db.insertInto('compute_nodes').values({
-      uuid, host: h.name, hypervisor_hostname: h.name, hypervisor_type: 'fake', hypervisor_version: 1, host_ip: '127.0.0.1', cpu_info: '{}',
+      uuid, host: h.name, hypervisor_hostname: h.name, hypervisor_type: 'fake', hypervisor_version: 1, host_ip: '127.0.0.1', cpu_info: h.cpuInfo ?? '{}',
       vcpus: 16, memory_mb: h.ram, local_gb: 100, vcpus_used: 0, memory_mb_used: 0, local_gb_used: 0, running_vms: 0,
       cpu_allocation_ratio: 16, ram_allocation_ratio: 1, disk_allocation_ratio: 1, created_at: now, updated_at: now,
     }).execute()
@@ -207,5 +207,21 @@ test('a forced host or a placement by other instances asks placement without a l
   const group = { uuid: randomUUID(), policy: 'anti-affinity', rules: {}, hosts: [], members: [] }
   const picks = await scheduler.selectDestinations({ spec: spec({ instance_group: group }), instanceUuids: [randomUUID(), randomUUID(), randomUUID()], returnAlternates: false })
   assert.equal(new Set(picks.map((p) => p[0].host)).size, 3, 'anti-affinity finds all three hosts despite maxPlacementResults 1')
+  await close()
+})
+
+test("an image's architecture picks the hosts whose cpu_info names it; unreadable cpu_info counts as x86_64", async () => {
+  const { scheduler, close } = await setUp([
+    { name: 'arm', ram: 8192, cpuInfo: '{"arch": "aarch64", "model": "cortex-a72"}' },
+    { name: 'x86', ram: 4096, cpuInfo: '{"arch": "x86_64"}' },
+    { name: 'broken', ram: 2048, cpuInfo: 'not json' },
+  ])
+  const image = (architecture: string) => ({ id: 'i', properties: { architecture }, min_disk: 0, min_ram: 0, size: 0 })
+  for (let i = 0; i < 2; i++) {
+    const [arm] = await scheduler.selectDestinations({ spec: spec({ image: image('aarch64') }), instanceUuids: [randomUUID()], returnAlternates: true })
+    assert.deepEqual(arm.map((s) => s.host), ['arm'])
+    const [x86] = await scheduler.selectDestinations({ spec: spec({ image: image('x86_64') }), instanceUuids: [randomUUID()], returnAlternates: true })
+    assert.deepEqual(x86.map((s) => s.host).sort(), ['broken', 'x86'])
+  }
   await close()
 })

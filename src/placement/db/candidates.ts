@@ -33,15 +33,16 @@ export type Trees = {
 /** Every provider with its inventories, traits and aggregates; or only the providers of `ids`. */
 export async function loadProviders(db: Db, ids?: number[]): Promise<Trees> {
   if (ids && !ids.length) return { providers: [], inventories: [], traits: new Map(), aggregates: new Map() }
+  const only = ids !== undefined
   const [rows, invs, trs, aggs] = await Promise.all([
-    (ids ? db.selectFrom('resource_providers').where('id', 'in', ids) : db.selectFrom('resource_providers'))
+    db.selectFrom('resource_providers').$if(only, (q) => q.where('id', 'in', ids!))
       .select(['id', 'uuid', 'parent_provider_id', 'root_provider_id']).execute(),
-    (ids ? db.selectFrom('inventories').where('resource_provider_id', 'in', ids) : db.selectFrom('inventories'))
+    db.selectFrom('inventories').$if(only, (q) => q.where('resource_provider_id', 'in', ids!))
       .select(['resource_provider_id', 'resource_class_id', 'total', 'reserved', 'allocation_ratio', 'used', 'min_unit', 'max_unit', 'step_size'])
       .execute(),
-    (ids ? db.selectFrom('resource_provider_traits').where('resource_provider_id', 'in', ids) : db.selectFrom('resource_provider_traits'))
+    db.selectFrom('resource_provider_traits').$if(only, (q) => q.where('resource_provider_id', 'in', ids!))
       .select(['resource_provider_id', 'trait_id']).execute(),
-    (ids ? db.selectFrom('resource_provider_aggregates as ra').where('ra.resource_provider_id', 'in', ids) : db.selectFrom('resource_provider_aggregates as ra'))
+    db.selectFrom('resource_provider_aggregates as ra').$if(only, (q) => q.where('ra.resource_provider_id', 'in', ids!))
       .innerJoin('placement_aggregates as a', 'a.id', 'ra.aggregate_id').select(['ra.resource_provider_id', 'a.uuid']).execute(),
   ])
   const providers = rows.map((r): TreeProvider => ({

@@ -33,6 +33,16 @@ const REMEMBER_MS = 60_000
 export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone: string; serviceDownTimeSec: number }) {
   /** node uuid → instances this scheduler placed there lately → when. */
   const placed = new Map<string, Map<string, number>>()
+  let sweptAt = Date.now()
+
+  /** Forgets what is older than a minute everywhere, also on hosts no request has read since. */
+  function sweep(now: number): void {
+    sweptAt = now
+    for (const [node, mine] of placed) {
+      for (const [instance, at] of mine) if (at < now - REMEMBER_MS) mine.delete(instance)
+      if (!mine.size) placed.delete(node)
+    }
+  }
 
   async function load(nodeUuids: string[]): Promise<Map<string, HostState>> {
     const hosts = new Map<string, HostState>()
@@ -96,8 +106,16 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
     /** Records a placement decision so the next requests see it before the database does. */
     consumed(host: HostState, instanceUuid: string): void {
       host.instances.add(instanceUuid)
+      const now = Date.now()
+      if (now - sweptAt > REMEMBER_MS) sweep(now)
       const mine = placed.get(host.nodeUuid) ?? placed.set(host.nodeUuid, new Map()).get(host.nodeUuid)!
-      mine.set(instanceUuid, Date.now())
+      mine.set(instanceUuid, now)
+    },
+    /** How many placements are remembered. */
+    remembered(): number {
+      let n = 0
+      for (const mine of placed.values()) n += mine.size
+      return n
     },
     /** Forgets the placements remembered (a test's fresh start). */
     invalidate(): void {

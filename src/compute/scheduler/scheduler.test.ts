@@ -1,7 +1,7 @@
 /** The scheduler against a real (SQLite) compute database and an in-memory placement: filters, weighers, races, alternates. */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { test } from 'node:test'
+import { mock, test } from 'node:test'
 import { openDatabase } from '../../common/db/database.ts'
 import { migrateToLatest } from '../../common/db/migrate.ts'
 import { silentLogger } from '../../common/log/logger.ts'
@@ -99,7 +99,7 @@ async function setUp(hosts: TestHost[], over: Partial<ComputeConfig['scheduler']
   }
   const claims = memoryPlacement(capacity)
   for (const [rp, aggs] of providerAggregates) claims.aggregates.set(rp, aggs)
-  return { scheduler: createScheduler({ db: database.db, config, claims, log: silentLogger }), claims, close: () => database.close() }
+  return { scheduler: createScheduler({ db: database.db, config, claims, log: silentLogger }), claims, db: database.db, close: () => database.close() }
 }
 
 test('the RAM weigher spreads instances over hosts; alternates are other hosts', async () => {
@@ -223,5 +223,23 @@ test("an image's architecture picks the hosts whose cpu_info names it; unreadabl
     const [x86] = await scheduler.selectDestinations({ spec: spec({ image: image('x86_64') }), instanceUuids: [randomUUID()], returnAlternates: true })
     assert.deepEqual(x86.map((s) => s.host).sort(), ['broken', 'x86'])
   }
+  await close()
+})
+
+test('placements are remembered for a minute, then forgotten even on hosts no later request reads', async (t) => {
+  t.after(() => mock.timers.reset())
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  const { scheduler, db, close } = await setUp([{ name: 'a', ram: 8192 }, { name: 'b', ram: 8192 }], { maxPlacementResults: 1 })
+  const [u1, u2] = [randomUUID(), randomUUID()]
+  await scheduler.selectDestinations({ spec: spec({ force_hosts: ['a'] }), instanceUuids: [u1], returnAlternates: false })
+  await scheduler.selectDestinations({ spec: spec({ force_hosts: ['b'] }), instanceUuids: [u2], returnAlternates: false })
+  assert.equal(scheduler.hostStates.remembered(), 2)
+  await assert.rejects(scheduler.selectDestinations({ spec: spec({ scheduler_hints: { different_host: [u1, u2] } }), instanceUuids: [randomUUID()], returnAlternates: false }),
+    /No valid host/, 'both hosts hold an instance the database does not show yet')
+  mock.timers.tick(61_000)
+  await db.updateTable('compute_services').set({ last_seen_up: new Date().toISOString() }).execute() // the hosts kept reporting
+  const [[s]] = await scheduler.selectDestinations({ spec: spec(), instanceUuids: [randomUUID()], returnAlternates: false })
+  assert.equal(s.host, 'a', 'only host a was a candidate, so only a was read')
+  assert.equal(scheduler.hostStates.remembered(), 1, "b's old placement is forgotten too")
   await close()
 })

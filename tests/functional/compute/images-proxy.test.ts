@@ -94,6 +94,9 @@ describe('the /images proxy', () => {
     assert.ok(!('colour' in after) && !('size_hint' in after))
     assert.equal((await c.demo.delete(`${base}/only`)).status, 204)
     assert.ok(!('only' in (await images.get(`/v2/images/${own.body.id}`)).body))
+    const withData = (await images.get(`/v2/images/${c.imageId}`)).body
+    assert.ok('stores' in withData, JSON.stringify(withData))
+    assert.ok(!('stores' in (await c.demo.get(`/v2.1/images/${c.imageId}/metadata`)).body.metadata), 'where Glance keeps the data is not metadata')
 
     const other = c.cloud.service('compute', await otherProjectMember(c.cloud, 'images-proxy-other'))
     novaError(await other.get(`/v2.1/images/${own.body.id}`), 404, 'itemNotFound')

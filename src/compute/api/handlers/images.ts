@@ -18,9 +18,11 @@ const CORE_FIELDS = new Set([
   'id', 'name', 'status', 'visibility', 'owner', 'disk_format', 'container_format', 'size', 'virtual_size', 'checksum',
   'os_hash_algo', 'os_hash_value', 'min_disk', 'min_ram', 'protected', 'os_hidden', 'tags', 'created_at', 'updated_at',
   'file', 'schema', 'self', 'direct_url', 'locations',
+  // Where the data is kept: Glance reports it, a Nova on a single-store Glance never shows it as metadata.
+  'stores',
 ])
 /** Properties Glance keeps for itself: shown, but never removed by a metadata replace. */
-const reserved = (key: string) => key === 'stores' || key.startsWith('os_glance_')
+const reserved = (key: string) => key.startsWith('os_glance_')
 
 const STATUS: Record<string, string> = {
   active: 'ACTIVE', queued: 'SAVING', saving: 'SAVING', uploading: 'SAVING', importing: 'SAVING',

@@ -73,8 +73,9 @@ async function listServers(deps: ComputeApiDeps, req: ComputeRequest, detail: bo
   }
 
   let query = deps.db.selectFrom('instances').selectAll()
+  // As in Nova, project_id / tenant_id narrow an all_tenants listing; without all_tenants the caller's own project is listed.
   const project = q.get('project_id') ?? q.get('tenant_id')
-  if (!admin || !(allTenants || project)) query = query.where('project_id', '=', caller.projectId ?? '')
+  if (!admin || !allTenants) query = query.where('project_id', '=', caller.projectId ?? '')
   else if (project) query = query.where('project_id', '=', project)
 
   const deletedParam = q.get('deleted')
@@ -174,7 +175,7 @@ async function listServers(deps: ComputeApiDeps, req: ComputeRequest, detail: bo
   const instances = await instancesOf(deps.db, page)
   const servers = detail ? await serverViews(deps, req, instances, 'detail') : instances.map((i) => basicView(i, linkBase(req)))
   const body: Record<string, unknown> = { servers }
-  if (page.length === limit && rows.length > limit) {
+  if (limit > 0 && page.length === limit && rows.length > limit) {
     const params = new URLSearchParams(q)
     params.set('limit', String(limit))
     params.set('marker', page.at(-1)!.uuid)

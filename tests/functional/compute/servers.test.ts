@@ -4,6 +4,7 @@
  * gives the port and the capacity back, bad input that changes nothing, faults, and isolation.
  */
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { otherProjectMember } from '../../support/cloud.ts'
 import type { ApiClient } from '../../support/client.ts'
@@ -88,6 +89,8 @@ describe('state machine', () => {
     assert.equal((await act({ reboot: { type: 'HARD' } })).status, 202)
     await waitForStatus(c.demo, s.id, 'ACTIVE')
     novaError(await act({ reboot: { type: 'GENTLE' } }), 400, 'badRequest')
+    novaError(await act({ restore: null }), 409, 'conflictingRequest', `Cannot 'restore' instance ${s.id} while it is in vm_state active`)
+    novaError(await c.demo.post(`/v2.1/servers/${randomUUID()}/action`, { restore: null }), 404, 'itemNotFound')
     const out = await act({ 'os-getConsoleOutput': { length: 1 } })
     assert.equal(out.status, 200)
     assert.equal(out.body.output.split('\n').filter(Boolean).length, 1)

@@ -81,6 +81,13 @@ export const powerActions: Record<string, ServerAction> = {
     return deleteServer(deps, req, true)
   },
 
+  // Deletes take effect at once (Nova's default reclaim_instance_interval of 0), so no server
+  // is ever SOFT_DELETED and there is nothing to restore: Nova answers 409 then too.
+  async restore(deps, req, i) {
+    authorize(deps, req, 'os-deferred-delete:restore', { project_id: i.project_id })
+    throw conflict(`Cannot 'restore' instance ${i.uuid} while it is in vm_state ${i.vm_state}`)
+  },
+
   async 'os-getConsoleOutput'(deps, req, i, body) {
     authorize(deps, req, 'os-console-output', { project_id: i.project_id })
     let length: number | null = null

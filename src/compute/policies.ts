@@ -56,7 +56,7 @@ const admin = [
   'os-flavor-extra-specs:create', 'os-flavor-extra-specs:update', 'os-flavor-extra-specs:delete',
   'os-quota-sets:update', 'os-quota-sets:delete', 'os-quota-sets:defaults:update', 'os-quota-class-sets:update',
   'os-quota-class-sets:show', 'os-simple-tenant-usage:list', 'os-server-groups:index:all_projects',
-  'os-server-external-events:create:admin', 'os-hosts:list', 'os-keypairs:index:other_user',
+  'os-server-external-events:create:admin', 'os-hosts:list', 'os-hosts:show', 'os-hosts:update', 'os-hosts:start', 'os-hosts:shutdown', 'os-hosts:reboot', 'os-keypairs:index:other_user',
   'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list',
 ]
 

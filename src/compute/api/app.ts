@@ -13,6 +13,7 @@ import { flavorAccessRoutes } from './handlers/flavor-access.ts'
 import { keypairsRoutes } from './handlers/keypairs.ts'
 import { osServicesRoutes } from './handlers/os-services.ts'
 import { hypervisorsRoutes } from './handlers/hypervisors.ts'
+import { hostsRoutes } from './handlers/hosts.ts'
 import { serverGroupsRoutes } from './handlers/server-groups.ts'
 import { aggregatesRoutes } from './handlers/aggregates.ts'
 import { migrationsRoutes } from './handlers/migrations.ts'
@@ -42,6 +43,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...keypairsRoutes(deps),
     ...osServicesRoutes(deps),
     ...hypervisorsRoutes(deps),
+    ...hostsRoutes(deps),
     ...serverGroupsRoutes(deps),
     ...aggregatesRoutes(deps),
     ...migrationsRoutes(deps),

@@ -94,6 +94,45 @@ describe('services and hypervisors', () => {
   })
 })
 
+describe('os-hosts (before 2.43)', () => {
+  test('hosts of every service with zones; a compute host\'s resources by project; status switches its compute service', async () => {
+    const svc = await computeService()
+    const hosts = (await c.admin.get('/v2.1/os-hosts')).body.hosts
+    assert.deepEqual(hosts.find((h: any) => h.service === 'compute'), { host_name: svc.host, service: 'compute', zone: 'nova' })
+    assert.ok(hosts.some((h: any) => h.service === 'conductor' && h.zone === 'internal'))
+    assert.deepEqual((await c.admin.get('/v2.1/os-hosts?zone=nova')).body.hosts.map((h: any) => h.service), ['compute'])
+    assert.equal((await c.admin.get('/v2.1/os-hosts?zone=')).body.hosts.length, hosts.length, 'a blank zone lists all')
+    assert.deepEqual((await c.admin.get('/v2.1/os-hosts?zone=xxx')).body.hosts, [])
+
+    const s = await bootServer(c, c.demo, { name: 'on-host' })
+    const detail = (await c.admin.get(`/v2.1/os-hosts/${svc.host}`)).body.host.map((r: any) => r.resource)
+    assert.deepEqual(detail.slice(0, 3).map((r: any) => r.project), ['(total)', '(used_now)', '(used_max)'])
+    const mine = detail.find((r: any) => r.project === s.tenant_id)
+    assert.ok(mine && mine.host === svc.host && mine.cpu >= 1 && mine.memory_mb >= 64, JSON.stringify(detail))
+    assert.ok(detail[2].cpu >= mine.cpu)
+    novaError(await c.admin.get('/v2.1/os-hosts/nowhere'), 404, 'itemNotFound', 'Compute host nowhere could not be found.')
+
+    const off = await c.admin.put(`/v2.1/os-hosts/${svc.host}`, { status: 'disable' })
+    assert.deepEqual(off.body, { host: svc.host, status: 'disabled' })
+    assert.equal((await computeService()).status, 'disabled')
+    assert.deepEqual((await c.admin.put(`/v2.1/os-hosts/${svc.host}`, { status: 'Enable' })).body, { host: svc.host, status: 'enabled' })
+    assert.equal((await computeService()).status, 'enabled')
+    novaError(await c.admin.put(`/v2.1/os-hosts/${svc.host}`, { status: 'invalid' }), 400, 'badRequest')
+    novaError(await c.admin.put(`/v2.1/os-hosts/${svc.host}`, {}), 400, 'badRequest')
+    novaError(await c.admin.put('/v2.1/os-hosts/nowhere', { status: 'enable' }), 404, 'itemNotFound')
+    novaError(await c.admin.put(`/v2.1/os-hosts/${svc.host}`, { maintenance_mode: 'enable' }), 501, 'notImplemented')
+    novaError(await c.admin.get(`/v2.1/os-hosts/${svc.host}/reboot`), 501, 'notImplemented')
+    novaError(await c.admin.get('/v2.1/os-hosts/nowhere/shutdown'), 404, 'itemNotFound')
+    assert.equal((await computeService()).status, 'enabled', 'refused requests changed nothing')
+
+    novaError(await c.demo.get('/v2.1/os-hosts'), 403, 'forbidden')
+    novaError(await c.demo.put(`/v2.1/os-hosts/${svc.host}`, { status: 'disable' }), 403, 'forbidden')
+    novaError(await c.admin.get('/v2.1/os-hosts', v('2.43')), 404, 'itemNotFound')
+    await c.demo.delete(`/v2.1/servers/${s.id}`)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+})
+
 describe('server groups', () => {
   test('members join at boot; anti-affinity refuses a second member on the only host, affinity keeps them together', async () => {
     const anti = await c.demo.post('/v2.1/os-server-groups', { server_group: { name: 'spread', policy: 'anti-affinity' } }, v('2.64'))

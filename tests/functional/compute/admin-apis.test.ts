@@ -12,7 +12,7 @@ import { bootServer, novaError, startComputeCloud, waitForStatus, type ComputeCl
 
 let c: ComputeCloud
 const v = (version: string) => ({ 'openstack-api-version': `compute ${version}` })
-/** The scheduler caches host states (service, aggregates) for up to a second. */
+/** A pause after a service or aggregate change (the scheduler reads host states per request now, so this is only a margin). */
 const schedulerCatchesUp = () => new Promise((r) => setTimeout(r, 1100))
 
 before(async () => {

@@ -81,10 +81,7 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
       const aggs = aggsByHost.get(n.host) ?? []
       for (const a of aggs) for (const m of metaByAgg.get(Number(a.id)) ?? []) (meta.get(m.key) ?? meta.set(m.key, new Set()).get(m.key)!).add(m.value)
       const here = byHost.get(n.host) ?? new Set<string>()
-      for (const [instance, at] of placed.get(n.uuid) ?? []) {
-        if (at < forgetBefore) placed.get(n.uuid)!.delete(instance)
-        else here.add(instance)
-      }
+      for (const [instance, at] of placed.get(n.uuid) ?? []) if (at >= forgetBefore) here.add(instance)
       hosts.set(n.uuid, {
         host: n.host, node: n.hypervisor_hostname, nodeUuid: n.uuid, hypervisorType: n.hypervisor_type,
         cpuArch: archOf(n.cpu_info),

@@ -53,7 +53,12 @@ function dialectFor(url: string): { engine: DbEngine; dialect: Dialect } {
     return { engine, dialect: new SqliteDialect({ database: async () => openSqlite(path) }) }
   }
   if (engine === 'postgres') {
-    return { engine, dialect: new PostgresDialect({ pool: new (loadPg().Pool)({ connectionString: url, max: 10 }) }) }
+    const pool = new (loadPg().Pool)({ connectionString: url, max: 10 })
+    // An idle connection the server ends (a restart, an administrator's terminate) is dropped
+    // from the pool and the next query opens a new one; without a listener the event would
+    // crash the process.
+    pool.on('error', (err) => process.stderr.write(`database: an idle PostgreSQL connection was closed by the server (${err.message}); the next query reconnects\n`))
+    return { engine, dialect: new PostgresDialect({ pool }) }
   }
   const u = new URL(url.replace(/^mariadb:/, 'mysql:'))
   const { createPool } = require('mysql2') as typeof import('mysql2')

@@ -1,9 +1,10 @@
 /** The same identity flows on every database engine: SQLite, PostgreSQL and MariaDB. */
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import pg from 'pg'
 import { startTestCloud } from '../../support/cloud.ts'
 import { ApiClient } from '../../support/client.ts'
-import { scratchDatabase, type Engine } from '../../support/databases.ts'
+import { pgAdminUrl, scratchDatabase, type Engine } from '../../support/databases.ts'
 
 for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
   describe(`identity on ${engine}`, () => {
@@ -42,3 +43,24 @@ for (const engine of ['sqlite', 'postgres', 'mysql'] as Engine[]) {
     })
   })
 }
+
+test('a PostgreSQL server that ends an idle connection does not take the service down: the next request reconnects', async (t) => {
+  const scratch = await scratchDatabase('postgres')
+  if ('skip' in scratch) return t.skip(scratch.skip)
+  const cloud = await startTestCloud({ databaseUrl: scratch.url })
+  const dbName = new URL(scratch.url).pathname.slice(1)
+  const killer = new pg.Client({ connectionString: pgAdminUrl })
+  try {
+    const admin = await cloud.admin()
+    assert.equal((await admin.get('/v3/users')).status, 200)
+    await killer.connect()
+    const killed = await killer.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [dbName])
+    assert.ok(killed.rowCount! > 0, 'the service held idle connections to end')
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal((await admin.get('/v3/users')).status, 200, 'the service is still up and reads again')
+  } finally {
+    await killer.end()
+    await cloud.stop()
+    await scratch.drop()
+  }
+})

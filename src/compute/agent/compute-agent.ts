@@ -156,9 +156,7 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
     resumeInstance: power('compute_resume_instance', TaskState.RESUMING, (i) => driver.resume(guestOf(i)), { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING }),
     async getConsoleOutput({ instance, length }) {
       const text = await driver.consoleOutput(instance.uuid)
-      if (length === null) return text
-      const lines = text.replace(/\n$/, '').split('\n')
-      return length === 0 ? '' : lines.slice(-length).join('\n') + '\n'
+      return length === null ? text : tailLines(text, length)
     },
     ...moreAgentActions(ctx),
   }
@@ -249,4 +247,11 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
       for (const t of timers) clearInterval(t)
     },
   }
+}
+
+/** The last `length` lines, cut the way Nova's compute manager cuts them: a trailing newline
+ * counts as one (empty) last line, and 0 means the whole log. */
+export function tailLines(text: string, length: number): string {
+  const lines = text.split('\n')
+  return length > 0 && length < lines.length ? lines.slice(-length).join('\n') : text
 }

@@ -182,6 +182,10 @@ describe('server security groups', () => {
     novaError(await c.demo.post(`/v2.1/servers/${s.id}/action`, { removeSecurityGroup: { name: 'app' } }), 404, 'itemNotFound',
       `Security group app not associated with the instance ${s.id}`)
     assert.equal((await c.demo.get(`/v2.1/servers/${s.id}/os-security-groups`, v236)).status, 200, 'not a proxy API')
+
+    assert.equal((await c.demo.post(`/v2.1/servers/${s.id}/action`, { removeSecurityGroup: { name: 'default' } })).status, 202)
+    assert.deepEqual((await portsOf(s.id))[0].security_groups, [])
+    assert.ok(!('security_groups' in await waitForStatus(c.demo, s.id, 'ACTIVE')), 'Nova shows no key for a server without groups')
     await c.demo.delete(`/v2.1/servers/${s.id}`)
     await waitForStatus(c.demo, s.id, 'DELETED')
     assert.equal((await c.demo.delete(`/v2.1/os-security-groups/${g.id}`)).status, 202)

@@ -106,7 +106,8 @@ export function serverView(i: Instance, o: ViewOptions, extras: ServerViewExtras
     s['OS-EXT-STS:power_state'] = i.power_state
     s['os-extended-volumes:volumes_attached'] = (extras.volumes ?? []).map((vol) =>
       atLeast(v, '2.3') ? { id: vol.id, delete_on_termination: vol.delete_on_termination } : { id: vol.id })
-    if (i.info_cache.length) s.security_groups = i.security_groups.map((name) => ({ name }))
+    // Nova leaves the key out when the server's ports carry no group (or it has no ports)
+    if (i.info_cache.length && i.security_groups.length) s.security_groups = i.security_groups.map((name) => ({ name }))
     if (o.extendedAttrs) {
       s['OS-EXT-SRV-ATTR:host'] = i.host
       s['OS-EXT-SRV-ATTR:hypervisor_hostname'] = i.node

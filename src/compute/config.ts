@@ -22,6 +22,8 @@ export type ComputeConfig = {
   resizeConfirmWindowSec?: number
   /** Seconds a shelved server keeps its guest and resources on the host before they are offloaded; 0 at once, -1 never (shelved_offload_time). */
   shelvedOffloadTimeSec?: number
+  /** External network the deprecated os-floating-ips API allocates from when no pool is named (Nova's [neutron] default_floating_pool). */
+  defaultFloatingPool: string
   agent: {
     /** Virt driver of this host's compute agent: fake (deterministic, for tests) or qemu. */
     virtDriver: string
@@ -100,6 +102,10 @@ export const computeConfigSchema: JsonSchema = {
     },
     resizeConfirmWindowSec: int(0, 'Seconds after which a resized server waiting for confirmation is confirmed automatically (0: never).'),
     shelvedOffloadTimeSec: int(0, 'Seconds a shelved server stays on its host before it is offloaded (0: at once, -1: never).', -1),
+    defaultFloatingPool: {
+      type: 'string', default: 'public',
+      description: 'Name or id of the external network that POST /os-floating-ips allocates from when no pool is named (Nova says nova; DevStack and Nubis name it public).',
+    },
     agent: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

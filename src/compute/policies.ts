@@ -24,10 +24,11 @@ const member = [
   'server-metadata:create', 'server-metadata:update', 'server-metadata:update_all', 'server-metadata:delete',
   'os-server-tags:delete', 'os-server-tags:delete_all', 'os-server-tags:update', 'os-server-tags:update_all',
   'os-security-groups:add', 'os-security-groups:remove',
+  'os-floating-ips:add', 'os-floating-ips:remove', 'os-floating-ips:create', 'os-floating-ips:delete',
   'os-server-groups:create', 'os-server-groups:delete', 'os-console-output', 'os-create-backup',
   'os-multiple-create', 'servers:create:attach_network', 'servers:create:attach_volume', 'servers:create:trusted_certs',
   'os-volumes-attachments:create', 'os-volumes-attachments:update', 'os-volumes-attachments:delete',
-  'os-server-external-events:create', 'images:delete', 'os-deferred-delete:restore',
+  'images:delete', 'os-deferred-delete:restore',
 ]
 const reader = [
   'servers:index', 'servers:detail', 'servers:show', 'ips:index', 'ips:show', 'os-attach-interfaces:list',
@@ -37,6 +38,7 @@ const reader = [
   'os-server-password:clear', 'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
   'os-volumes-attachments:index', 'os-volumes-attachments:show', 'servers:show:flavor-extra-specs',
   'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-server-diagnostics', 'os-tenant-networks:list',
+  'os-floating-ips:list', 'os-floating-ips:show',
 ]
 const admin = [
   'servers:detail:get_all_tenants', 'servers:index:get_all_tenants', 'servers:allow_all_filters',
@@ -56,7 +58,7 @@ const admin = [
   'os-flavor-extra-specs:create', 'os-flavor-extra-specs:update', 'os-flavor-extra-specs:delete',
   'os-quota-sets:update', 'os-quota-sets:delete', 'os-quota-sets:defaults:update', 'os-quota-class-sets:update',
   'os-quota-class-sets:show', 'os-simple-tenant-usage:list', 'os-server-groups:index:all_projects',
-  'os-server-external-events:create:admin', 'os-hosts:list', 'os-hosts:show', 'os-hosts:update', 'os-hosts:start', 'os-hosts:shutdown', 'os-hosts:reboot', 'os-keypairs:index:other_user',
+  'os-hosts:list', 'os-hosts:show', 'os-hosts:update', 'os-hosts:start', 'os-hosts:shutdown', 'os-hosts:reboot', 'os-keypairs:index:other_user',
   'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list',
 ]
 
@@ -85,6 +87,9 @@ export const computePolicies: Record<string, PolicyDefault> = {
   'os_compute_api:images:index': project(ANY),
   'os_compute_api:os-lock-server:unlock:unlock_override': project(ADMIN),
   'os_compute_api:os-flavor-manage:list': project(ANY),
+  'os_compute_api:os-floating-ip-pools': project(ANY),
+  // Called by the network and block storage services: any admin, or a user with the service role.
+  'os_compute_api:os-server-external-events:create': project('rule:context_is_admin or role:service'),
   // The security group proxy leaves the decision to the network service, as Nova's RULE_ANY does.
   ...Object.fromEntries(['get', 'show', 'create', 'update', 'delete', 'rule:create', 'rule:delete']
     .map((n) => [`os_compute_api:os-security-groups:${n}`, project(ANY)])),

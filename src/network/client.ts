@@ -134,8 +134,12 @@ export type NetworkClient = {
   createSecurityGroupRule(body: Attributes): Promise<SecurityGroupRuleView>
   /** A missing rule is NotFound (SecurityGroupRuleNotFound). */
   deleteSecurityGroupRule(id: string): Promise<void>
+  getFloatingIp(id: string): Promise<FloatingIpView | undefined>
   listFloatingIps(query?: ListQuery): Promise<FloatingIpView[]>
+  createFloatingIp(body: Attributes): Promise<FloatingIpView>
   updateFloatingIp(id: string, body: Attributes): Promise<FloatingIpView>
+  /** A missing floating IP is NotFound (FloatingIPNotFound). */
+  deleteFloatingIp(id: string): Promise<void>
   listExtensions(): Promise<ExtensionView[]>
 }
 
@@ -292,8 +296,11 @@ export function createNetworkClient({ url, token, timeoutMs = 30_000 }: NetworkC
     getSecurityGroupRule: (id) => show('security-group-rules', 'security_group_rule', id),
     createSecurityGroupRule: (body) => create('security-group-rules', 'security_group_rule', body),
     deleteSecurityGroupRule: (id) => remove('security-group-rules', 'security_group_rule', id, false),
+    getFloatingIp: (id) => show('floatingips', 'floatingip', id),
     listFloatingIps: (query) => list('floatingips', 'floatingips', query),
+    createFloatingIp: (body) => create('floatingips', 'floatingip', body),
     updateFloatingIp: (id, body) => update('floatingips', 'floatingip', id, body),
+    deleteFloatingIp: (id) => remove('floatingips', 'floatingip', id, false),
     listExtensions: () => list('extensions', 'extensions'),
   }
 }

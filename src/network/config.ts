@@ -12,6 +12,8 @@ export type NetworkConfig = {
   /** Seconds without a heartbeat after which an agent is shown as not alive. */
   agentDownTimeSec: number
   ipv6PdEnabled: boolean
+  /** Telling compute about port changes (Neutron's [DEFAULT] notify_nova_on_port_data_changes and send_events_interval). */
+  nova: { notifyPortDataChanges: boolean; sendEventsIntervalMs: number }
   ml2: {
     typeDrivers: string[]
     tenantNetworkTypes: string[]
@@ -50,6 +52,16 @@ export const networkConfigSchema: JsonSchema = {
     defaultAvailabilityZone: { type: 'string', default: 'nova', description: 'Availability zone of agents that report none.' },
     agentDownTimeSec: int(75, 'Seconds without a heartbeat before an agent counts as down.', 1),
     ipv6PdEnabled: { type: 'boolean', default: false, description: 'IPv6 prefix delegation for subnets without a CIDR.' },
+    nova: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        notifyPortDataChanges: {
+          type: 'boolean', default: true,
+          description: "Tell compute when a server's port gets or loses a floating IP or is deleted, so the server shows it.",
+        },
+        sendEventsIntervalMs: int(2000, 'Milliseconds port events are gathered before they are sent to compute in one request.', 1),
+      },
+    },
     ml2: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

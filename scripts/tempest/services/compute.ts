@@ -1,7 +1,7 @@
 /**
  * @module Tempest's view of the compute service: the two small flavors Nubis ships (m1.nano, m1.micro)
  * as flavor_ref / flavor_ref_alt, a shared network `private` the test projects boot on
- * ([compute] fixed_network_name), the microversion range the API advertises, and the features
+ * ([compute] fixed_network_name) with DevStack's router1 to the external network, the microversion range the API advertises, and the features
  * the fake driver implements.
  */
 import type { AdminSession, ConfSections, TempestService } from './types.ts'
@@ -20,6 +20,19 @@ async function call(admin: AdminSession, base: string, method: string, path: str
   return text ? JSON.parse(text) : undefined
 }
 
+/**
+ * As DevStack's router1: a router from the private network to the external one, so the floating
+ * IP tests can associate an address with a server on private.
+ */
+async function routePrivateToPublic(admin: AdminSession, network: string): Promise<void> {
+  const publicNet = (await call(admin, network, 'GET', '/v2.0/networks?name=public&router:external=true')).networks[0]
+  const subnet = (await call(admin, network, 'GET', '/v2.0/subnets?name=private-subnet')).subnets[0]
+  if (!publicNet || !subnet || (await call(admin, network, 'GET', '/v2.0/routers?name=router1')).routers.length) return
+  const router = (await call(admin, network, 'POST', '/v2.0/routers', { router: { name: 'router1', external_gateway_info: { network_id: publicNet.id } } })).router
+  await call(admin, network, 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { subnet_id: subnet.id })
+  admin.say(`compute: created router router1 (${router.id}) from private to public`)
+}
+
 export const computeTempest: TempestService = {
   option: 'nova',
   async prepare(admin): Promise<ConfSections> {
@@ -36,6 +49,7 @@ export const computeTempest: TempestService = {
         await call(admin, network, 'POST', '/v2.0/subnets', { subnet: { network_id: net.id, name: 'private-subnet', ip_version: 4, cidr: PRIVATE_CIDR } })
         admin.say(`compute: created shared network private (${net.id}) with ${PRIVATE_CIDR}`)
       }
+      await routePrivateToPublic(admin, network)
     }
     const hosts = (await call(admin, compute, 'GET', '/os-services?binary=nova-compute')).services.length
     admin.say(`compute: microversions ${version.min_version}..${version.version}, flavors ${nano.id} / ${micro.id}, ${hosts} compute host(s)`)

@@ -1,9 +1,10 @@
 /**
  * @module The agent's side of the remaining instance actions: rescue, rebuild, snapshot,
- * password, shelve, interfaces, and the two-host moves (resize, cold and live migration, evacuate).
+ * password, shelve, interfaces, external events, and the two-host moves (resize, cold and live migration, evacuate).
  */
 import type { AgentRpc } from '../rpc/agent-rpc.ts'
 import type { AgentContext } from './context.ts'
+import { eventAgentActions } from './event-actions.ts'
 import { guestAgentActions } from './guest-actions.ts'
 import { interfaceAgentActions } from './interface-actions.ts'
 import { moveAgentActions } from './move-actions.ts'
@@ -18,5 +19,6 @@ export function moreAgentActions(_ctx: AgentContext): More {
     ...shelveAgentActions(_ctx),
     ...moveAgentActions(_ctx),
     ...interfaceAgentActions(_ctx),
+    ...eventAgentActions(_ctx),
   }
 }

@@ -27,6 +27,8 @@ import { limitsRoutes } from './handlers/limits.ts'
 import { instanceActionsRoutes } from './handlers/instance-actions.ts'
 import { serverMetadataRoutes } from './handlers/server-metadata.ts'
 import { securityGroupsRoutes } from './handlers/security-groups.ts'
+import { floatingIpsRoutes } from './handlers/floating-ips.ts'
+import { serverExternalEventsRoutes } from './handlers/server-external-events.ts'
 import { interfacesRoutes } from './handlers/interfaces.ts'
 
 /**
@@ -57,6 +59,8 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...instanceActionsRoutes(deps),
     ...serverMetadataRoutes(deps),
     ...securityGroupsRoutes(deps),
+    ...floatingIpsRoutes(deps),
+    ...serverExternalEventsRoutes(deps),
     ...interfacesRoutes(deps),
   ]
   return [

@@ -35,7 +35,7 @@ const callers: Record<string, Omit<Caller, 'token' | 'expiresAt' | 'catalog' | '
 }
 
 export const testConfig: ComputeConfig = {
-  port: 0, maxRequestBodyBytes: 114688, defaultAvailabilityZone: 'nova', serviceDownTimeSec: 60, reportIntervalSec: 10,
+  port: 0, maxRequestBodyBytes: 114688, defaultAvailabilityZone: 'nova', defaultFloatingPool: 'public', serviceDownTimeSec: 60, reportIntervalSec: 10,
   syncPowerStateIntervalSec: 0, maxLimit: 1000, rpcTimeoutMs: 1000,
   agent: {
     virtDriver: 'fake', nodeName: '', vcpus: 16, memoryMb: 32768, diskGb: 1000, reservedHostMemoryMb: 512, reservedHostDiskMb: 0,

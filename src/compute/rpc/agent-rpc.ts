@@ -20,6 +20,9 @@ export type BuildRequest = {
   blockDevices: Array<{ source_type: string; destination_type: string; uuid?: string; boot_index?: number | null; volume_size?: number | null; delete_on_termination?: boolean }>
 }
 
+/** An event another service sends about an instance (Nova's InstanceExternalEvent). */
+export type ExternalEvent = { name: string; tag: string | null; status: 'completed' | 'failed' | 'in-progress' }
+
 export type ActionRequest = { context: RequestContext; instance: Instance; actionId?: number }
 
 export type AgentRpc = {
@@ -60,4 +63,6 @@ export type AgentRpc = {
   getConsoleOutput(args: ActionRequest & { length: number | null }): Promise<string>
   attachInterface(args: ActionRequest & { networkId?: string; portId?: string; fixedIp?: string; tag?: string }): Promise<Vif>
   detachInterface(args: ActionRequest & { portId: string }): Promise<void>
+  /** A cast: events from the network (and later block storage) service about one instance on this host. */
+  externalInstanceEvent(args: ActionRequest & { events: ExternalEvent[] }): Promise<void>
 }

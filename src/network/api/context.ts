@@ -12,6 +12,7 @@ import type { NetworkConfig } from '../config.ts'
 import type { NetworkDb } from '../db/schema.ts'
 import { NeutronError, policyForbidden } from '../errors.ts'
 import type { PortBinder } from '../ml2/binding.ts'
+import type { NovaNotifier } from '../nova/notifier.ts'
 import type { AgentNotifier } from '../rpc/notifier.ts'
 
 export type NetworkDeps = {
@@ -26,6 +27,8 @@ export type NetworkDeps = {
   binder: PortBinder
   /** Server → agent notifications; call after the transaction commits. */
   notifier: AgentNotifier
+  /** Network → compute events (floating IP and port changes of servers); absent when turned off. */
+  nova?: NovaNotifier
 }
 
 export type NetworkRequest = ApiRequest<AuthCtx>

@@ -43,6 +43,28 @@ export async function startComputeCloud(opts: TestCloudOptions = {}): Promise<Co
   }
 }
 
+/**
+ * An external network `public` (172.24.8.0/24) and a demo router from the private network to it,
+ * so floating IPs can be associated with servers. Returns the external network's id.
+ */
+export async function routeToPublic(c: ComputeCloud): Promise<string> {
+  const adminNetwork = c.cloud.service('network', await c.cloud.admin())
+  const net = await adminNetwork.post('/v2.0/networks', { network: { name: 'public', 'router:external': true } })
+  assert.equal(net.status, 201, JSON.stringify(net.body))
+  const sub = await adminNetwork.post('/v2.0/subnets', { subnet: { network_id: net.body.network.id, ip_version: 4, cidr: '172.24.8.0/24', enable_dhcp: false } })
+  assert.equal(sub.status, 201, JSON.stringify(sub.body))
+  const router = await c.demoNetwork.post('/v2.0/routers', { router: { name: 'r', external_gateway_info: { network_id: net.body.network.id } } })
+  assert.equal(router.status, 201, JSON.stringify(router.body))
+  const privateSub = (await c.demoNetwork.get(`/v2.0/subnets?network_id=${c.networkId}`)).body.subnets[0]
+  const iface = await c.demoNetwork.put(`/v2.0/routers/${router.body.router.id}/add_router_interface`, { subnet_id: privateSub.id })
+  assert.equal(iface.status, 200, JSON.stringify(iface.body))
+  return net.body.network.id
+}
+
+/** The floating addresses a server view shows. */
+export const floatingOf = (server: any): string[] =>
+  Object.values(server.addresses).flat().filter((a: any) => a['OS-EXT-IPS:type'] === 'floating').map((a: any) => a.addr)
+
 /** Polls GET /servers/{id} until its status is `status` (or ERROR when not expected, which fails). */
 export async function waitForStatus(client: ApiClient, id: string, status: string, timeoutMs = 10_000): Promise<any> {
   const until = Date.now() + timeoutMs

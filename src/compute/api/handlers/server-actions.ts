@@ -5,10 +5,11 @@ import type { ServerAction } from '../actions/action.ts'
 import { moreActions } from '../actions/more.ts'
 import { powerActions } from '../actions/power.ts'
 import { securityGroupActions } from '../actions/security-groups.ts'
+import { floatingIpActions } from './floating-ips.ts'
 import type { ComputeApiDeps, ComputeRequest } from '../context.ts'
 import { serverForCaller } from '../server-lookup.ts'
 
-const actions: Record<string, ServerAction> = { ...powerActions, ...moreActions, ...securityGroupActions }
+const actions: Record<string, ServerAction> = { ...powerActions, ...moreActions, ...securityGroupActions, ...floatingIpActions }
 
 export function serverActionsRoutes(deps: ComputeApiDeps): Route[] {
   return [

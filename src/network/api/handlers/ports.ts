@@ -155,6 +155,8 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
     })
     const detail = (await portDetail(deps.db, req.params.port_id!))!
     notifyPort(detail.row, [...before.securityGroups, ...detail.securityGroups])
+    const addresses = (d: typeof detail) => d.fixedIps.map((ip) => ip.ip_address).sort().join(',')
+    if (addresses(before) !== addresses(detail)) deps.nova?.portsChanged([detail.row])
     return showResponse(req, 'port', rendered(req, detail, network))
   }
 
@@ -169,6 +171,7 @@ export function portsRoutes(deps: NetworkDeps): Route[] {
     })
     deps.notifier.portDeleted(gone.row)
     deps.notifier.securityGroupMembersUpdated(gone.securityGroups)
+    deps.nova?.portDeleted(gone.row)
     return { status: 204 }
   }
 

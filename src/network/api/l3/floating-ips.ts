@@ -45,6 +45,7 @@ export async function createFloatingIp(deps: NetworkDeps, req: NetworkRequest): 
   const id = randomUUID()
   const projectId = body.project_id as string
   const networkId = body.floating_network_id as string
+  const changedPorts: Array<string | null> = []
   await deps.db.transaction().execute(async (trx) => {
     await checkQuota(deps, trx, projectId, 'floatingip')
     const network = await findNetwork(trx, networkId)
@@ -73,8 +74,17 @@ export async function createFloatingIp(deps: NetworkDeps, req: NetworkRequest): 
       ...newStandardAttrs(body.description as string),
     }
     if (!await insertUnlessTaken(trx, () => trx.insertInto('floating_ips').values(row).execute())) throw alreadyAssociated(state, assoc)
+    changedPorts.push(assoc.fixed_port_id)
   })
+  await tellCompute(deps, changedPorts)
   return id
+}
+
+/** After commit: compute hears which servers' ports gained or lost a floating IP. */
+async function tellCompute(deps: NetworkDeps, portIds: Array<string | null>): Promise<void> {
+  const ids = [...new Set(portIds.filter((p): p is string => Boolean(p)))]
+  if (!deps.nova || !ids.length) return
+  deps.nova.portsChanged(await deps.db.selectFrom('ports').select(['id', 'device_id', 'device_owner']).where('id', 'in', ids).execute())
 }
 
 /** The stored floating IP as a policy target; 404 when missing. */
@@ -91,6 +101,7 @@ export async function updateFloatingIp(deps: NetworkDeps, req: NetworkRequest, i
   const policyTarget = { ...fip, ...body, attributes_to_update: Object.keys(body) }
   enforce(deps, req, 'update_floatingip', policyTarget, () => (canSeeFloatingIp(deps, req, fip) ? undefined : floatingIpNotFound(id)))
   enforceAttributes(deps, req, 'update_floatingip', body, policyTarget)
+  const changedPorts: Array<string | null> = []
   await deps.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('floating_ips').selectAll().where('id', '=', id).executeTakeFirst()
     if (!row) throw floatingIpNotFound(id)
@@ -102,13 +113,16 @@ export async function updateFloatingIp(deps: NetworkDeps, req: NetworkRequest, i
     }
     const done = await insertUnlessTaken(trx, () => trx.updateTable('floating_ips').set(set).where('id', '=', id).execute())
     if (!done) throw alreadyAssociated(row, assoc)
+    if (row.fixed_port_id !== assoc.fixed_port_id || row.fixed_ip_address !== assoc.fixed_ip_address) changedPorts.push(row.fixed_port_id, assoc.fixed_port_id)
   })
+  await tellCompute(deps, changedPorts)
 }
 
 /** DELETE /floatingips/{id}: the floating IP and its port. */
 export async function deleteFloatingIp(deps: NetworkDeps, req: NetworkRequest, id: string): Promise<void> {
   const fip = await target(deps, id)
   enforce(deps, req, 'delete_floatingip', fip, () => (canSeeFloatingIp(deps, req, fip) ? undefined : floatingIpNotFound(id)))
+  const changedPorts: Array<string | null> = []
   await deps.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('floating_ips').selectAll().where('id', '=', id).executeTakeFirst()
     if (!row) throw floatingIpNotFound(id)
@@ -117,5 +131,7 @@ export async function deleteFloatingIp(deps: NetworkDeps, req: NetworkRequest, i
     await trx.deleteFrom('floating_ips').where('id', '=', id).execute()
     const port = await trx.selectFrom('ports').select('id').where('id', '=', row.floating_port_id).executeTakeFirst()
     if (port) await deletePort(deps, trx, port.id)
+    changedPorts.push(row.fixed_port_id)
   })
+  await tellCompute(deps, changedPorts)
 }

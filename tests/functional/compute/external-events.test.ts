@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
-import { bootServer, floatingOf, novaError, routeToPublic, startComputeCloud, waitForStatus, type ComputeCloud } from './support.ts'
+import { bootServer, floatingOf, novaError, routeToPublic, startComputeCloud, waitForServer, waitForStatus, type ComputeCloud } from './support.ts'
 
 let c: ComputeCloud
 let publicNet: string
@@ -21,15 +21,6 @@ after(() => c?.stop())
 
 const send = (events: unknown, headers: Record<string, string> = {}) => c.admin.post('/v2.1/os-server-external-events', { events }, headers)
 
-/** Polls the server until `check` holds of it. */
-async function until(id: string, check: (s: any) => boolean): Promise<any> {
-  for (let n = 0; n < 200; n++) {
-    const s = (await c.demo.get(`/v2.1/servers/${id}`)).body.server
-    if (check(s)) return s
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  assert.fail(`server ${id} never matched`)
-}
 
 describe('os-server-external-events', () => {
   test('network-changed brings a floating IP associated through the network API into the server addresses', async () => {
@@ -43,11 +34,11 @@ describe('os-server-external-events', () => {
     const r = await send([{ name: 'network-changed', server_uuid: s.id, tag: port.id }])
     assert.equal(r.status, 200, JSON.stringify(r.body))
     assert.deepEqual(r.body.events, [{ name: 'network-changed', server_uuid: s.id, tag: port.id, status: 'completed', code: 200 }])
-    await until(s.id, (x) => floatingOf(x).includes(address))
+    await waitForServer(c.demo, s.id, (x) => floatingOf(x).includes(address))
 
     assert.equal((await c.demoNetwork.delete(`/v2.0/floatingips/${fip.body.floatingip.id}`)).status, 204)
     assert.equal((await send([{ name: 'network-changed', server_uuid: s.id }])).status, 200)
-    await until(s.id, (x) => floatingOf(x).length === 0)
+    await waitForServer(c.demo, s.id, (x) => floatingOf(x).length === 0)
     await c.demo.delete(`/v2.1/servers/${s.id}`)
   })
 
@@ -56,10 +47,10 @@ describe('os-server-external-events', () => {
     const extra = await c.demo.post(`/v2.1/servers/${s.id}/os-interface`, { interfaceAttachment: { net_id: c.networkId } })
     assert.equal(extra.status, 200, JSON.stringify(extra.body))
     const portId = extra.body.interfaceAttachment.port_id
-    await until(s.id, (x) => Object.values(x.addresses).flat().length === 2)
+    await waitForServer(c.demo, s.id, (x) => Object.values(x.addresses).flat().length === 2)
     assert.equal((await c.demoNetwork.delete(`/v2.0/ports/${portId}`)).status, 204)
     assert.equal((await send([{ name: 'network-vif-deleted', server_uuid: s.id, tag: portId }])).status, 200)
-    const after = await until(s.id, (x) => Object.values(x.addresses).flat().length === 1)
+    const after = await waitForServer(c.demo, s.id, (x) => Object.values(x.addresses).flat().length === 1)
     assert.ok(!(await c.demo.get(`/v2.1/servers/${s.id}/os-interface`)).body.interfaceAttachments.some((a: any) => a.port_id === portId), JSON.stringify(after))
     await c.demo.delete(`/v2.1/servers/${s.id}`)
   })

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { otherProjectMember } from '../../support/cloud.ts'
-import { bootServer, floatingOf, novaError, routeToPublic, startComputeCloud, waitForStatus, type ComputeCloud } from './support.ts'
+import { bootServer, floatingOf, novaError, routeToPublic, startComputeCloud, waitForServer, waitForStatus, type ComputeCloud } from './support.ts'
 
 let c: ComputeCloud
 let publicNet: string
@@ -132,26 +132,16 @@ describe('floating IPs and ports changed through the network API', () => {
     assert.equal(fip.status, 201, JSON.stringify(fip.body))
     const { id, floating_ip_address: address } = fip.body.floatingip
     assert.equal((await c.demoNetwork.put(`/v2.0/floatingips/${id}`, { floatingip: { port_id: port.id } })).status, 200)
-    await until(s.id, (x) => floatingOf(x).includes(address))
+    await waitForServer(c.demo, s.id, (x) => floatingOf(x).includes(address))
     assert.equal((await c.demoNetwork.put(`/v2.0/floatingips/${id}`, { floatingip: { port_id: null } })).status, 200)
-    await until(s.id, (x) => floatingOf(x).length === 0)
+    await waitForServer(c.demo, s.id, (x) => floatingOf(x).length === 0)
 
     const extra = await c.demo.post(`/v2.1/servers/${s.id}/os-interface`, { interfaceAttachment: { net_id: c.networkId } })
     assert.equal(extra.status, 200, JSON.stringify(extra.body))
-    await until(s.id, (x) => Object.values(x.addresses).flat().length === 2)
+    await waitForServer(c.demo, s.id, (x) => Object.values(x.addresses).flat().length === 2)
     assert.equal((await c.demoNetwork.delete(`/v2.0/ports/${extra.body.interfaceAttachment.port_id}`)).status, 204)
-    await until(s.id, (x) => Object.values(x.addresses).flat().length === 1)
+    await waitForServer(c.demo, s.id, (x) => Object.values(x.addresses).flat().length === 1)
     await c.demo.delete(`/v2.1/servers/${s.id}`)
     assert.equal((await c.demoNetwork.delete(`/v2.0/floatingips/${id}`)).status, 204)
   })
 })
-
-/** Polls the server until `check` holds of it. */
-async function until(id: string, check: (s: any) => boolean): Promise<any> {
-  for (let n = 0; n < 300; n++) {
-    const s = (await c.demo.get(`/v2.1/servers/${id}`)).body.server
-    if (check(s)) return s
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  assert.fail(`server ${id} never matched`)
-}

@@ -81,6 +81,18 @@ export async function waitForStatus(client: ApiClient, id: string, status: strin
   assert.fail(`server ${id} did not reach ${status}; last seen ${last?.status} / ${last?.['OS-EXT-STS:task_state']}`)
 }
 
+/** Polls GET /servers/{id} until `check` holds of the server view (for changes that land after the request). */
+export async function waitForServer(client: ApiClient, id: string, check: (server: any) => boolean, timeoutMs = 5_000): Promise<any> {
+  const until = Date.now() + timeoutMs
+  let last: any
+  while (Date.now() < until) {
+    last = (await client.get(`/v2.1/servers/${id}`)).body.server
+    if (last && check(last)) return last
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  assert.fail(`server ${id} never matched; last seen ${JSON.stringify(last)}`)
+}
+
 /** Boots a server and waits until it is ACTIVE. */
 export async function bootServer(c: ComputeCloud, client: ApiClient, extra: Record<string, unknown> = {}, flavorRef = '42'): Promise<any> {
   const r = await client.post('/v2.1/servers', { server: { name: 'vm', imageRef: c.imageId, flavorRef, networks: [{ uuid: c.networkId }], ...extra } })

@@ -8,11 +8,10 @@
 import type { FloatingIpView, NetworkClient, NetworkView } from '../../network/client.ts'
 import { NovaError, badRequest, conflict, notFound } from '../errors.ts'
 import type { NetworkInfo } from '../model/instance.ts'
+import { isUuidLike } from '../uuid-like.ts'
 
 /** A floating IP as Nova's os-floating-ips shows it. */
 export type NovaFloatingIp = { id: string; ip: string; pool: string; fixed_ip: string | null; instance_id: string | null }
-
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
 
 /** Nova's view: the pool is the external network's name (its id when it has none). */
 export function novaFloatingIp(fip: FloatingIpView, network: NetworkView | undefined): NovaFloatingIp {
@@ -33,7 +32,7 @@ export async function novaFloatingIps(client: NetworkClient, fips: FloatingIpVie
 
 /** The floating IP with this id, or Nova's 404. */
 export async function floatingIpById(client: NetworkClient, id: string): Promise<FloatingIpView> {
-  const fip = UUID.test(id) ? await client.getFloatingIp(id) : undefined
+  const fip = isUuidLike(id) ? await client.getFloatingIp(id) : undefined
   if (!fip) throw notFound(`Floating IP not found for ID ${id}`)
   return fip
 }
@@ -48,7 +47,7 @@ export async function floatingIpByAddress(client: NetworkClient, address: string
 
 /** The external network a pool name or id means (Nova's _get_floating_ip_pool_id_by_name_or_id). */
 export async function poolNetworkId(client: NetworkClient, nameOrId: string): Promise<string> {
-  const nets = await client.listNetworks({ 'router:external': true, [UUID.test(nameOrId) ? 'id' : 'name']: nameOrId })
+  const nets = await client.listNetworks({ 'router:external': true, [isUuidLike(nameOrId) ? 'id' : 'name']: nameOrId })
   if (!nets.length) throw notFound('Floating IP pool not found.')
   if (nets.length > 1) throw new NovaError(500, `Multiple floating IP pools matches found for name '${nameOrId}'`)
   return nets[0]!.id

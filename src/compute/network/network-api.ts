@@ -7,6 +7,7 @@
 import { createNetworkClient, type NetworkClient, type PortView } from '../../network/client.ts'
 import { NovaError, badRequest, conflict } from '../errors.ts'
 import type { Instance, NetworkInfo, RequestedNetwork, Vif } from '../model/instance.ts'
+import { isUuidLike } from '../uuid-like.ts'
 
 export type NetworkApi = {
   forUser(token: string): NetworkClient
@@ -17,8 +18,6 @@ export function createNetworkApi(url: string, serviceToken: () => Promise<string
   const service = createNetworkClient({ url, token: serviceToken })
   return { forUser: (token) => createNetworkClient({ url, token: () => token }), forService: () => service }
 }
-
-const isUuid = (s: string) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s)
 
 /**
  * Checks the networks a boot asks for and settles an empty request the way Nova does: the one
@@ -40,7 +39,7 @@ export async function validateRequestedNetworks(
   }
   for (const r of requested) {
     if (r.port_id) {
-      if (!isUuid(r.port_id)) throw badRequest(`Invalid input for field/attribute port. Value: ${r.port_id}. '${r.port_id}' is not a 'uuid'`)
+      if (!isUuidLike(r.port_id)) throw badRequest(`Invalid input for field/attribute port. Value: ${r.port_id}. '${r.port_id}' is not a 'uuid'`)
       const port = await user.getPort(r.port_id)
       if (!port) throw new NovaError(400, `Port ${r.port_id} could not be found.`)
       if (port.device_id) throw conflict(`Port ${r.port_id} is still in use.`)
@@ -48,7 +47,7 @@ export async function validateRequestedNetworks(
       r.network_id = port.network_id
       continue
     }
-    if (!r.network_id || !isUuid(r.network_id)) {
+    if (!r.network_id || !isUuidLike(r.network_id)) {
       throw badRequest(`Bad networks format: network uuid is not in proper format (${r.network_id ?? ''})`)
     }
     const net = await user.getNetwork(r.network_id)

@@ -7,6 +7,7 @@
 import { isIP } from 'node:net'
 import type { NetworkClient, PortView, SecurityGroupRuleView, SecurityGroupView } from '../../network/client.ts'
 import { NovaError, badRequest, conflict, notFound } from '../errors.ts'
+import { isUuidLike } from '../uuid-like.ts'
 
 /** A rule as Nova's API layer sees it; `cidr` is 0.0.0.0/0 when Neutron has no prefix. */
 export type NovaRule = {
@@ -24,11 +25,9 @@ export type NovaGroup = { id: string; name: string; description: string; project
 /** A rule to create, before it has an id (Nova's _new_ingress_rule values). */
 export type NewRule = { group_id?: string; cidr?: string; protocol?: string; from_port?: number; to_port?: number }
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
-
 /** 400 unless `id` looks like a UUID (Nova's validate_id, also used for rule ids). */
 export function validateId(id: unknown): string {
-  if (typeof id !== 'string' || !UUID.test(id)) throw badRequest('Security group id should be uuid')
+  if (typeof id !== 'string' || !isUuidLike(id)) throw badRequest('Security group id should be uuid')
   return id
 }
 
@@ -171,7 +170,7 @@ export function neutronRuleBody(parentGroupId: string, rule: NewRule): Record<st
  * ambiguous.
  */
 export async function findGroupForProject(client: NetworkClient, nameOrId: string, projectId: string): Promise<SecurityGroupView> {
-  if (UUID.test(nameOrId)) {
+  if (isUuidLike(nameOrId)) {
     const byId = await client.listSecurityGroups({ id: nameOrId })
     if (byId.length) return byId[0]!
   }

@@ -13,7 +13,7 @@ import { authorize, versionOf, type ComputeApiDeps, type ComputeRequest } from '
 import { limitAndMarker, nextLinks, rejectUnknownQuery, strictBool } from '../list-query.ts'
 import { atLeast } from '../microversion.ts'
 import { serviceIsUp } from '../service-state.ts'
-import { isUuidLike } from './os-services.ts'
+import { isUuidLike } from '../../uuid-like.ts'
 
 type Node = Omit<ComputeNodeRow, 'id'> & { id: number }
 type Svc = Omit<ServiceRow, 'id'> & { id: number }

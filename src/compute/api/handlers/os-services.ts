@@ -13,9 +13,8 @@ import { badRequest, conflict, notFound } from '../../errors.ts'
 import { authorize, versionOf, type ComputeApiDeps, type ComputeRequest } from '../context.ts'
 import { atLeast } from '../microversion.ts'
 import { aggregateZonesByHost, isComputeService, listServices, serviceIsUp, serviceUpdatedAt, zoneOfService, type Service } from '../service-state.ts'
+import { isUuidLike } from '../../uuid-like.ts'
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
-export const isUuidLike = (s: string) => UUID_RE.test(s)
 
 const name255 = { type: 'string', minLength: 1, maxLength: 255 }
 const reason = { type: 'string', minLength: 1, maxLength: 255 }

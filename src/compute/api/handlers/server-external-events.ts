@@ -13,6 +13,7 @@ import type { Instance } from '../../model/instance.ts'
 import type { ExternalEvent } from '../../rpc/agent-rpc.ts'
 import { authorize, requestContext, versionOf, type ComputeApiDeps, type ComputeRequest } from '../context.ts'
 import { atLeast } from '../microversion.ts'
+import { isUuidLike } from '../../uuid-like.ts'
 
 /** Event names by the microversion that added them. */
 const NAMES: Array<[string, string]> = [
@@ -21,7 +22,6 @@ const NAMES: Array<[string, string]> = [
 ]
 const STATUSES = ['failed', 'completed', 'in-progress'] as const
 const NEEDS_TAG = new Set(['volume-extended', 'power-update'])
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i
 
 const createSchema = {
   type: 'object',
@@ -59,7 +59,7 @@ async function create(deps: ComputeApiDeps, req: ComputeRequest) {
   const allowed = new Set(NAMES.filter(([since]) => atLeast(v, since)).map(([, n]) => n))
   for (const e of events) {
     if (!allowed.has(e.name)) throw badRequest(`Invalid input for field/attribute name. Value: ${e.name}. '${e.name}' is not one of ${JSON.stringify([...allowed])}`)
-    if (!UUID.test(e.server_uuid)) throw badRequest(`Invalid input for field/attribute server_uuid. Value: ${e.server_uuid}. '${e.server_uuid}' is not a 'uuid'`)
+    if (!isUuidLike(e.server_uuid)) throw badRequest(`Invalid input for field/attribute server_uuid. Value: ${e.server_uuid}. '${e.server_uuid}' is not a 'uuid'`)
   }
   const uuids = [...new Set(events.map((e) => e.server_uuid))]
   const rows = await deps.db.selectFrom('instances').selectAll().where('uuid', 'in', uuids).where('deleted', '=', 0).execute()

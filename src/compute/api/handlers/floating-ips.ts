@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net'
 import { route, type Route } from '../../../common/http/types.ts'
+import { validator } from '../../../common/http/validation.ts'
 import { callerOf } from '../../../identity/auth-middleware.ts'
 import type { FloatingIpView, NetworkClient } from '../../../network/client.ts'
 import { findInstance, updateInstance } from '../../db/instances.ts'
@@ -80,18 +81,30 @@ async function refreshFloatingIps(deps: ComputeApiDeps, client: NetworkClient, i
   await updateInstance(deps.db, instance.uuid, { info_cache: info })
 }
 
-/** The action's body checked as Nova's schema does: an object with an IP `address` and only the keys given. */
-function addressBody(action: string, body: unknown, keys: string[]): Record<string, string> {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest(`Invalid input for field/attribute ${action}. Value: ${JSON.stringify(body)}. ${JSON.stringify(body)} is not of type 'object'`)
-  const b = body as Record<string, unknown>
-  const extra = Object.keys(b).filter((k) => !keys.includes(k))
-  if (extra.length) throw badRequest(`Invalid input for field/attribute ${action}. Additional properties are not allowed ('${extra.join("', '")}' ${extra.length > 1 ? 'were' : 'was'} unexpected)`)
-  if (b.address === undefined) throw badRequest(`Invalid input for field/attribute ${action}. 'address' is a required property`)
-  for (const k of keys) {
-    const v = b[k]
-    if (v !== undefined && (typeof v !== 'string' || !isIP(v))) throw badRequest(`Invalid input for field/attribute ${k}. Value: ${String(v)}. '${String(v)}' is not a 'ip-address'`)
+/** Nova's schemas of the two actions (schemas/floating_ips.py); addresses must also be IP addresses. */
+const actionSchema = (action: string, keys: string[]) => ({
+  type: 'object',
+  properties: {
+    [action]: {
+      type: 'object',
+      properties: Object.fromEntries(keys.map((k) => [k, { type: 'string' }])),
+      required: ['address'],
+      additionalProperties: false,
+    },
+  },
+  required: [action],
+  additionalProperties: false,
+})
+const ADD_SCHEMA = actionSchema('addFloatingIp', ['address', 'fixed_address'])
+const REMOVE_SCHEMA = actionSchema('removeFloatingIp', ['address'])
+
+function addressBody(action: string, schema: object, body: unknown): Record<string, string> {
+  validator(schema)({ [action]: body })
+  const b = body as Record<string, string>
+  for (const [k, v] of Object.entries(b)) {
+    if (!isIP(v)) throw badRequest(`Invalid input for field/attribute ${k}. Value: ${v}. '${v}' is not a 'ip-address'`)
   }
-  return b as Record<string, string>
+  return b
 }
 
 const gone = (req: ComputeRequest) => {
@@ -102,7 +115,7 @@ export const floatingIpActions: Record<string, ServerAction> = {
   async addFloatingIp(deps, req, i, body) {
     gone(req)
     authorize(deps, req, 'os-floating-ips:add', { project_id: i.project_id })
-    const b = addressBody('addFloatingIp', body, ['address', 'fixed_address'])
+    const b = addressBody('addFloatingIp', ADD_SCHEMA, body)
     const target = fixedAddressFor(i.info_cache, i.uuid, b.address!, b.fixed_address)
     const client = deps.network.forUser(callerOf(req).token)
     const fip = await floatingIpByAddress(client, b.address!).catch((err) => {
@@ -117,7 +130,7 @@ export const floatingIpActions: Record<string, ServerAction> = {
   },
   async removeFloatingIp(deps, req, i, body) {
     gone(req)
-    const b = addressBody('removeFloatingIp', body, ['address'])
+    const b = addressBody('removeFloatingIp', REMOVE_SCHEMA, body)
     const client = deps.network.forUser(callerOf(req).token)
     const fip = await floatingIpByAddress(client, b.address!)
     const holder = await instanceOf(deps, client, fip)

@@ -28,7 +28,8 @@ export function eventAgentActions(ctx: AgentContext): EventAgentActions {
     const cache = new Map<string, { name: string; subnets: Map<string, number> }>()
     const info: Vif[] = []
     // Cached order first (it is the guest's NIC order), then ports the cache did not know.
-    const ordered = [...ports].sort((a, b) => rank(known, a.id) - rank(known, b.id))
+    const rank = new Map(i.info_cache.map((v, n) => [v.port_id, n]))
+    const ordered = ports.toSorted((a, b) => (rank.get(a.id) ?? rank.size) - (rank.get(b.id) ?? rank.size))
     for (const port of ordered) {
       const was = known.get(port.id)
       info.push(await vifOf(client, port, was?.preserve_on_delete ?? false, was?.tag ?? null, cache))
@@ -67,8 +68,3 @@ export function eventAgentActions(ctx: AgentContext): EventAgentActions {
   }
 }
 
-function rank(known: Map<string, unknown>, portId: string): number {
-  const keys = [...known.keys()]
-  const at = keys.indexOf(portId)
-  return at === -1 ? keys.length : at
-}

@@ -42,6 +42,8 @@ export type SchedulingResult = SchedulingRun & {
   p99: number
   baseP50: number
   baseP99: number
+  /** Every measured scheduling request's latency, in order (ms). */
+  times: number[]
 }
 
 /** Starts identity and placement in a fresh data directory, measures, and stops them. */
@@ -96,7 +98,7 @@ async function measure(run: SchedulingRun, placementUrl: string, token: string):
   await database.close()
   const [sched, cands] = [times.slice(WARM_UP), base.slice(WARM_UP)]
   return {
-    ...run, first: times[0], p50: pct(sched, 50), p95: pct(sched, 95), p99: pct(sched, 99), baseP50: pct(cands, 50), baseP99: pct(cands, 99),
+    ...run, first: times[0], p50: pct(sched, 50), p95: pct(sched, 95), p99: pct(sched, 99), baseP50: pct(cands, 50), baseP99: pct(cands, 99), times: sched,
   }
 }
 

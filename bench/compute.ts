@@ -84,6 +84,7 @@ export async function benchSchedulingAtScale(): Promise<void> {
   for (const r of results) {
     console.log(`${r.label} (compute.scheduler.maxPlacementResults=${r.maxPlacementResults}, placement.randomizeAllocationCandidates=${r.randomize}), ${r.hosts} hosts:`)
     console.log(`  scheduling  p50 ${r.p50.toFixed(2)} ms  p95 ${r.p95.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (first request after start ${r.first.toFixed(1)} ms)`)
+    console.log(`  slowest five: ${r.times.toSorted((a, b) => b - a).slice(0, 5).map((t) => t.toFixed(1)).join(', ')} ms`)
     console.log(`  baseline, placement's candidates call alone: p50 ${r.baseP50.toFixed(2)} ms  p99 ${r.baseP99.toFixed(2)} ms; ratio at p99 ${(r.p99 / r.baseP99).toFixed(2)}x`)
     console.log(`  target p99 < 10 ms: ${r.p99 < 10 ? 'met' : 'NOT met'}`)
   }

@@ -12,12 +12,21 @@ export function placementClaims(url: string, token: () => Promise<string>): Reso
     async candidates({ resources, required, forbidden, memberOf, limit }) {
       const res = await placement.allocationCandidates({ resources, required, forbidden, memberOf, limit })
       const out: Candidate[] = []
+      // A plain loop: under Nova's default this runs for 1,000 candidates per scheduling request.
       for (const req of res.allocation_requests) {
-        const providers = Object.keys(req.allocations)
-        // One compute node per candidate (no nested providers yet): the node is the provider holding VCPU.
-        const provider = providers.find((p) => 'VCPU' in req.allocations[p].resources) ?? providers[0]
-        const summary = Object.fromEntries(Object.entries(res.provider_summaries[provider]?.resources ?? {})
-          .map(([rc, s]) => [rc, { capacity: Number((s as { capacity: number }).capacity), used: Number((s as { used: number }).used) }]))
+        let provider: string | undefined
+        for (const p in req.allocations) {
+          provider ??= p
+          // One compute node per candidate (no nested providers yet): the node is the provider holding VCPU.
+          if ('VCPU' in req.allocations[p].resources) {
+            provider = p
+            break
+          }
+        }
+        if (provider === undefined) continue
+        const summary: Candidate['summary'] = {}
+        const resources = (res.provider_summaries[provider]?.resources ?? {}) as Record<string, { capacity: unknown; used: unknown }>
+        for (const rc in resources) summary[rc] = { capacity: Number(resources[rc].capacity), used: Number(resources[rc].used) }
         out.push({ provider, allocation: req.allocations, summary })
       }
       return out

@@ -21,7 +21,10 @@ export type HostState = {
   /** Metadata of the host's aggregates: key → every value any of them sets. */
   aggregateMetadata: Map<string, Set<string>>
   aggregateUuids: string[]
-  /** Live instances on the host (for group and same/different-host filters). */
+  /**
+   * Live instances on the host that the request names (same_host / different_host hints), and
+   * the instances this scheduler placed there in the last minute.
+   */
   instances: Set<string>
   freeRamMb: number
   freeVcpus: number
@@ -29,6 +32,8 @@ export type HostState = {
 }
 
 const REMEMBER_MS = 60_000
+/** Up to this many candidate nodes are read by key; more, and the tables are read whole. */
+const KEYED_LOOKUP_MAX = 100
 
 export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone: string; serviceDownTimeSec: number }) {
   /** node uuid → instances this scheduler placed there lately → when. */
@@ -44,21 +49,31 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
     }
   }
 
-  async function load(nodeUuids: string[]): Promise<Map<string, HostState>> {
+  async function load(nodeUuids: string[], instancesOfInterest: string[] = []): Promise<Map<string, HostState>> {
     const hosts = new Map<string, HostState>()
     if (!nodeUuids.length) return hosts
-    const nodes = await db.selectFrom('compute_nodes')
+    // Few candidates are looked up by key; many (a big cloud under Nova's default of 1,000) are
+    // read whole and picked here, which costs SQLite a scan instead of binding a thousand values.
+    const many = nodeUuids.length > KEYED_LOOKUP_MAX
+    const wanted = new Set(nodeUuids)
+    const nodes = (await db.selectFrom('compute_nodes')
       .select(['uuid', 'host', 'hypervisor_hostname', 'hypervisor_type', 'cpu_info', 'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used', 'local_gb', 'local_gb_used'])
-      .where('uuid', 'in', nodeUuids).execute()
+      .$if(!many, (q) => q.where('uuid', 'in', nodeUuids)).execute()).filter((n) => wanted.has(n.uuid))
     const names = [...new Set(nodes.map((n) => n.host))]
     if (!names.length) return hosts
+    const nameSet = new Set(names)
     const [services, aggHosts, instances] = await Promise.all([
       db.selectFrom('compute_services').select(['host', 'disabled', 'forced_down', 'last_seen_up'])
-        .where('binary', '=', 'nova-compute').where('host', 'in', names).execute(),
+        .where('binary', '=', 'nova-compute').$if(!many, (q) => q.where('host', 'in', names)).execute(),
       db.selectFrom('host_aggregate_hosts').innerJoin('host_aggregates', 'host_aggregates.id', 'host_aggregate_hosts.aggregate_id')
-        .select(['host_aggregate_hosts.host', 'host_aggregates.id', 'host_aggregates.uuid']).where('host_aggregate_hosts.host', 'in', names).execute(),
-      db.selectFrom('instances').select(['uuid', 'host', 'migration_host']).where('deleted', '=', 0)
-        .where((eb) => eb.or([eb('host', 'in', names), eb('migration_host', 'in', names)])).execute(),
+        .select(['host_aggregate_hosts.host', 'host_aggregates.id', 'host_aggregates.uuid'])
+        .$if(!many, (q) => q.where('host_aggregate_hosts.host', 'in', names)).execute()
+        .then((rows) => rows.filter((a) => nameSet.has(a.host))),
+      // Only the same_host / different_host filters look at a host's instances, and only for the ones they name.
+      instancesOfInterest.length
+        ? db.selectFrom('instances').select(['uuid', 'host', 'migration_host']).where('deleted', '=', 0)
+          .where('uuid', 'in', instancesOfInterest).execute()
+        : [],
     ])
     const aggIds = [...new Set(aggHosts.map((a) => Number(a.id)))]
     const aggMeta = aggIds.length
@@ -98,7 +113,10 @@ export function createHostStateCache(db: Kysely<ComputeDb>, opts: { defaultZone:
   }
 
   return {
-    /** The states of these compute nodes (by uuid); nodes not in the database are left out. */
+    /**
+     * The states of these compute nodes (by uuid); nodes not in the database are left out. Their
+     * `instances` are those of `instancesOfInterest` on the host, and this scheduler's recent placements.
+     */
     get: load,
     /** Records a placement decision so the next requests see it before the database does. */
     consumed(host: HostState, instanceUuid: string): void {

@@ -14,6 +14,7 @@ import { flavorResources, type Candidate, type ResourceClaims } from '../model/p
 import type { SchedulerRpc } from '../rpc/conductor-rpc.ts'
 import type { FilterContext, HostFilter } from './filters/filter.ts'
 import { hostFilters } from './filters/index.ts'
+import { hintedInstances } from './filters/same-different-host-filters.ts'
 import { createHostStateCache, type HostState } from './host-state.ts'
 import { placementAggregatesFor, RequestFilterFailed } from './request-filters.ts'
 import { cpuWeigher, diskWeigher, ramWeigher, serverGroupSoftWeigher, weigh, type WeighedHost } from './weighers/weigher.ts'
@@ -91,7 +92,7 @@ export function createScheduler(deps: SchedulerDeps): SchedulerRpc & { hostState
     const { required, forbidden } = traitsOf(spec)
     const memberOf = await aggregatesOrNoValidHost(spec)
     const candidates = await claims.candidates({ resources, required, forbidden, memberOf, limit: placementLimit(spec, config.scheduler.maxPlacementResults) })
-    const hosts = await hostStates.get([...new Set(candidates.map((c) => c.provider))])
+    const hosts = await hostStates.get([...new Set(candidates.map((c) => c.provider))], hintedInstances(spec))
     const ctx: FilterContext = { spec, groupHosts: await groupHosts(spec) }
     const ignore = new Set(spec.ignore_hosts)
     const forced = new Set(spec.force_hosts)

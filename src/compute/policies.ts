@@ -37,8 +37,8 @@ const reader = [
   'os-server-groups:index', 'os-server-groups:show', 'os-server-password:show',
   'os-server-password:clear', 'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
   'os-volumes-attachments:index', 'os-volumes-attachments:show', 'servers:show:flavor-extra-specs',
-  'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-server-diagnostics', 'os-tenant-networks:list',
-  'os-floating-ips:list', 'os-floating-ips:show',
+  'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-server-diagnostics', 'os-tenant-networks:list', 'os-tenant-networks:show',
+  'os-floating-ips:list', 'os-floating-ips:show', 'os-networks:list', 'os-networks:show',
 ]
 const admin = [
   'servers:detail:get_all_tenants', 'servers:index:get_all_tenants', 'servers:allow_all_filters',
@@ -82,7 +82,6 @@ export const computePolicies: Record<string, PolicyDefault> = {
   'os_compute_api:os-keypairs:delete': project('(role:admin) or user_id:%(user_id)s'),
   'os_compute_api:os-quota-sets:defaults': project(ANY),
   'os_compute_api:extensions': project(ANY),
-  'os_compute_api:os-networks:list': project(PROJECT_READER_OR_ADMIN),
   'os_compute_api:images:show': project(ANY),
   'os_compute_api:images:index': project(ANY),
   'os_compute_api:os-lock-server:unlock:unlock_override': project(ADMIN),

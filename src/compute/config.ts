@@ -24,6 +24,8 @@ export type ComputeConfig = {
   shelvedOffloadTimeSec?: number
   /** External network the deprecated os-floating-ips API allocates from when no pool is named (Nova's [neutron] default_floating_pool). */
   defaultFloatingPool: string
+  /** Length of the periods the instance usage audit log reports on: hour, day, month or year, with an optional @offset (instance_usage_audit_period). */
+  instanceUsageAuditPeriod?: string
   agent: {
     /** Virt driver of this host's compute agent: fake (deterministic, for tests) or qemu. */
     virtDriver: string
@@ -105,6 +107,10 @@ export const computeConfigSchema: JsonSchema = {
     defaultFloatingPool: {
       type: 'string', default: 'public',
       description: 'Name or id of the external network that POST /os-floating-ips allocates from when no pool is named (Nova says nova; DevStack and Nubis name it public).',
+    },
+    instanceUsageAuditPeriod: {
+      type: 'string', default: 'month', pattern: '^(hour|day|month|year)(@[0-9]+)?$',
+      description: 'Period the instance usage audit log reports on: hour, day, month or year; @N offsets its start (day@18 at 18:00 UTC, month@15 on the 15th, year@3 in March).',
     },
     agent: {
       type: 'object', additionalProperties: false, default: {},

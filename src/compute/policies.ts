@@ -59,7 +59,7 @@ const admin = [
   'os-quota-sets:update', 'os-quota-sets:delete', 'os-quota-sets:defaults:update', 'os-quota-class-sets:update',
   'os-quota-class-sets:show', 'os-simple-tenant-usage:list', 'os-server-groups:index:all_projects',
   'os-hosts:list', 'os-hosts:show', 'os-hosts:update', 'os-hosts:start', 'os-hosts:shutdown', 'os-hosts:reboot', 'os-keypairs:index:other_user',
-  'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list',
+  'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list', 'os-instance-usage-audit-log:show',
 ]
 
 export const computePolicies: Record<string, PolicyDefault> = {

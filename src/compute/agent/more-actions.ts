@@ -1,8 +1,9 @@
 /**
- * @module The agent's side of the remaining instance actions: rescue, rebuild, snapshot,
+ * @module The agent's side of the remaining instance actions: rescue, rebuild, snapshot, backup,
  * password, shelve, interfaces, external events, and the two-host moves (resize, cold and live migration, evacuate).
  */
 import type { AgentRpc } from '../rpc/agent-rpc.ts'
+import { backupAgentActions } from './backup-actions.ts'
 import type { AgentContext } from './context.ts'
 import { eventAgentActions } from './event-actions.ts'
 import { guestAgentActions } from './guest-actions.ts'
@@ -16,6 +17,7 @@ type More = Omit<AgentRpc, 'buildAndRunInstance' | 'terminateInstance' | 'stopIn
 export function moreAgentActions(_ctx: AgentContext): More {
   return {
     ...guestAgentActions(_ctx),
+    ...backupAgentActions(_ctx),
     ...shelveAgentActions(_ctx),
     ...moveAgentActions(_ctx),
     ...interfaceAgentActions(_ctx),

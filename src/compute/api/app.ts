@@ -18,6 +18,7 @@ import { serverGroupsRoutes } from './handlers/server-groups.ts'
 import { aggregatesRoutes } from './handlers/aggregates.ts'
 import { migrationsRoutes } from './handlers/migrations.ts'
 import { usageRoutes } from './handlers/usage.ts'
+import { instanceUsageAuditLogRoutes } from './handlers/instance-usage-audit-log.ts'
 import { serverIpsRoutes } from './handlers/server-ips.ts'
 import { serverTagsRoutes } from './handlers/server-tags.ts'
 import { availabilityZoneRoutes } from './handlers/availability-zones.ts'
@@ -51,6 +52,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...aggregatesRoutes(deps),
     ...migrationsRoutes(deps),
     ...usageRoutes(deps),
+    ...instanceUsageAuditLogRoutes(deps),
     ...serverIpsRoutes(deps),
     ...serverTagsRoutes(deps),
     ...availabilityZoneRoutes(deps),

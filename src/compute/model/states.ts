@@ -13,7 +13,7 @@ export type VmState = typeof VmState[keyof typeof VmState]
 export const TaskState = {
   SCHEDULING: 'scheduling', BLOCK_DEVICE_MAPPING: 'block_device_mapping', NETWORKING: 'networking', SPAWNING: 'spawning',
   IMAGE_SNAPSHOT: 'image_snapshot', IMAGE_SNAPSHOT_PENDING: 'image_snapshot_pending', IMAGE_PENDING_UPLOAD: 'image_pending_upload',
-  IMAGE_UPLOADING: 'image_uploading', UPDATING_PASSWORD: 'updating_password',
+  IMAGE_UPLOADING: 'image_uploading', IMAGE_BACKUP: 'image_backup', UPDATING_PASSWORD: 'updating_password',
   RESIZE_PREP: 'resize_prep', RESIZE_MIGRATING: 'resize_migrating', RESIZE_MIGRATED: 'resize_migrated',
   RESIZE_FINISH: 'resize_finish', RESIZE_REVERTING: 'resize_reverting', RESIZE_CONFIRMING: 'resize_confirming',
   REBOOTING: 'rebooting', REBOOT_PENDING: 'reboot_pending', REBOOT_STARTED: 'reboot_started',

@@ -39,6 +39,8 @@ export type AgentRpc = {
   unrescueInstance(args: ActionRequest): Promise<void>
   rebuildInstance(args: ActionRequest & { imageRef: string; adminPassword: string | null; evacuate?: boolean; preserveEphemeral?: boolean }): Promise<void>
   snapshotInstance(args: ActionRequest & { imageId: string }): Promise<void>
+  /** Snapshots into the queued image `imageId`, then deletes the oldest backups of this instance and `backupType` beyond `rotation`. */
+  backupInstance(args: ActionRequest & { imageId: string; backupType: string; rotation: number }): Promise<void>
   setAdminPassword(args: ActionRequest & { password: string }): Promise<void>
   /** Powers the guest off and snapshots it into the queued image `imageId`; offloads at once when this host's shelvedOffloadTimeSec is 0. */
   shelveInstance(args: ActionRequest & { imageId: string }): Promise<void>

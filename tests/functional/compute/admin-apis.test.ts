@@ -191,3 +191,32 @@ describe('aggregates', () => {
     assert.ok(Array.isArray(mig.body.migrations))
   })
 })
+
+describe('instance usage audit log', () => {
+  test('every compute host is reported not run for the last completed month; before a time picks that month; non-admins 403', async () => {
+    const host = (await computeService()).host
+    const list = await c.admin.get('/v2.1/os-instance_usage_audit_log')
+    assert.equal(list.status, 200, JSON.stringify(list.body))
+    const log = list.body.instance_usage_audit_logs
+    const now = new Date()
+    const end = `${now.toISOString().slice(0, 7)}-01 00:00:00`
+    const prev = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 10)
+    assert.deepEqual(log, {
+      period_beginning: `${prev} 00:00:00`, period_ending: end, num_hosts: 1, num_hosts_done: 0, num_hosts_running: 0,
+      num_hosts_not_run: 1, hosts_not_run: [host], total_instances: 0, total_errors: 0, overall_status: '0 of 1 hosts done. 0 errors.', log: {},
+    })
+
+    const show = await c.admin.get(`/v2.1/os-instance_usage_audit_log/${encodeURIComponent('2012-07-05 10:00:00')}`)
+    assert.equal(show.status, 200, JSON.stringify(show.body))
+    assert.equal(show.body.instance_usage_audit_log.period_beginning, '2012-06-01 00:00:00')
+    assert.equal(show.body.instance_usage_audit_log.period_ending, '2012-07-01 00:00:00')
+    assert.deepEqual(show.body.instance_usage_audit_log.hosts_not_run, [host])
+    const fraction = await c.admin.get(`/v2.1/os-instance_usage_audit_log/${encodeURIComponent('2024-01-01 00:00:00.5')}`)
+    assert.equal(fraction.body.instance_usage_audit_log.period_ending, '2024-01-01 00:00:00')
+
+    novaError(await c.admin.get('/v2.1/os-instance_usage_audit_log/invalid_time'), 400, 'badRequest', 'Invalid timestamp for date invalid_time')
+    novaError(await c.admin.get(`/v2.1/os-instance_usage_audit_log/${encodeURIComponent('2012-02-30 10:00:00')}`), 400, 'badRequest', 'Invalid timestamp for date 2012-02-30 10:00:00')
+    novaError(await c.demo.get('/v2.1/os-instance_usage_audit_log'), 403, 'forbidden')
+    novaError(await c.demo.get(`/v2.1/os-instance_usage_audit_log/${encodeURIComponent('2012-07-05 10:00:00')}`), 403, 'forbidden')
+  })
+})

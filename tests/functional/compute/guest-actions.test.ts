@@ -1,7 +1,8 @@
 /**
  * Single-host guest actions through the Compute API on the fake hypervisor: rebuild (with a new
  * image and name, state checks), createImage that uploads a snapshot to the image service,
- * rescue and unrescue, changePassword; each with its instance action.
+ * createBackup that does so and rotates out the oldest backups, rescue and unrescue,
+ * changePassword; each with its instance action.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -119,6 +120,75 @@ describe('createImage', () => {
     await waitForImage(r.body.image_id, 'deleted')
     const back = await waitForStatus(c.demo, s.id, 'ACTIVE')
     assert.equal(back['OS-EXT-STS:vm_state'], 'active')
+  })
+})
+
+describe('createBackup', () => {
+  /** The caller's active backups of the server and type, oldest first (as tempest lists them). */
+  async function backupsOf(serverId: string, type: string): Promise<string[]> {
+    const images = c.cloud.service('image', await c.cloud.demo())
+    const r = await images.get(`/v2/images?image_type=backup&backup_type=${type}&instance_uuid=${serverId}&sort_key=created_at&sort_dir=asc`)
+    assert.equal(r.status, 200, JSON.stringify(r.body))
+    return r.body.images.map((i: { name: string }) => i.name)
+  }
+  const backup = (id: string, name: string, rotation: number | string, version?: string, type = 'daily') =>
+    action(id, { createBackup: { name, backup_type: type, rotation } }, version)
+
+  test('backups keep the newest `rotation` of their type, each an image of type backup; the server returns to ACTIVE', async () => {
+    const s = await bootServer(c, c.demo)
+    const r1 = await backup(s.id, 'b1', 2)
+    assert.equal(r1.status, 202, JSON.stringify(r1.body))
+    const first = r1.headers.get('location')!.split('/').at(-1)!
+    const image = await waitForImage(first, 'active')
+    assert.equal(image.image_type, 'backup')
+    assert.equal(image.backup_type, 'daily')
+    assert.equal(image.instance_uuid, s.id)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    await recorded(s.id, 'createBackup')
+
+    const r2 = await backup(s.id, 'b2', '2', '2.45')
+    assert.equal(r2.status, 202)
+    assert.deepEqual(Object.keys(r2.body), ['image_id'])
+    assert.equal(r2.headers.get('location'), null)
+    await waitForImage(r2.body.image_id, 'active')
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    // Another type rotates on its own.
+    const weekly = await backup(s.id, 'w1', 1, '2.45', 'weekly')
+    await waitForImage(weekly.body.image_id, 'active')
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.deepEqual(await backupsOf(s.id, 'daily'), ['b1', 'b2'])
+
+    const r3 = await backup(s.id, 'b3', 2, '2.45')
+    await waitForImage(r3.body.image_id, 'active')
+    await waitForImage(first, 'deleted')
+    assert.deepEqual(await backupsOf(s.id, 'daily'), ['b2', 'b3'])
+    assert.deepEqual(await backupsOf(s.id, 'weekly'), ['w1'])
+  })
+
+  test('rotation 0 keeps none, the new backup included, and has no Location before 2.45', async () => {
+    const s = await bootServer(c, c.demo)
+    const r = await backup(s.id, 'gone', 0)
+    assert.equal(r.status, 202)
+    assert.equal(r.headers.get('location'), null)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    const until = Date.now() + 10_000
+    while ((await backupsOf(s.id, 'daily')).length && Date.now() < until) await new Promise((ok) => setTimeout(ok, 20))
+    assert.deepEqual(await backupsOf(s.id, 'daily'), [])
+  })
+
+  test('bad bodies are 400 and a rescued server 409, creating no image', async () => {
+    const s = await bootServer(c, c.demo)
+    const bad = [
+      { name: 'b', backup_type: 'daily', rotation: -1 }, { name: 'b', backup_type: 'daily', rotation: 'x' },
+      { name: 'b', backup_type: 'daily', rotation: 1.5 }, { name: 'b', rotation: 1 }, { backup_type: 'daily', rotation: 1 },
+      { name: ' b', backup_type: 'daily', rotation: 1 }, { name: 'b', backup_type: 1, rotation: 1 },
+      { name: 'b', backup_type: 'daily', rotation: 1, extra: 1 }, { name: 'b', backup_type: 'daily', rotation: 1, metadata: { k: 1 } },
+    ]
+    for (const body of bad) novaError(await action(s.id, { createBackup: body }), 400, 'badRequest')
+    assert.equal((await c.demo.post(`/v2.1/servers/${s.id}/action`, { rescue: null })).status, 200)
+    await waitForStatus(c.demo, s.id, 'RESCUE')
+    novaError(await backup(s.id, 'b', 1), 409, 'conflictingRequest', `Cannot 'createBackup' instance ${s.id} while it is in vm_state rescued`)
+    assert.deepEqual(await backupsOf(s.id, 'daily'), [])
   })
 })
 

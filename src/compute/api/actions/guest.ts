@@ -98,9 +98,12 @@ async function usableImage(deps: ComputeApiDeps, req: ComputeRequest, ref: strin
 /**
  * The queued snapshot image of the instance, made with the caller's token so it is theirs
  * (Nova's compute_utils.create_image): the instance's image properties, its owner when the
- * caller is of another project, and `metadata`. createImage and shelve use it.
+ * caller is of another project, and `metadata`. createImage and shelve use it, and createBackup
+ * with `imageType` backup.
  */
-export async function createSnapshotImage(deps: ComputeApiDeps, req: ComputeRequest, i: Instance, imageName: string, metadata: Record<string, string> = {}): Promise<ImageView> {
+export async function createSnapshotImage(
+  deps: ComputeApiDeps, req: ComputeRequest, i: Instance, imageName: string, metadata: Record<string, string> = {}, imageType: 'snapshot' | 'backup' = 'snapshot',
+): Promise<ImageView> {
   const caller = callerOf(req)
   const sm = i.system_metadata
   const inherited = Object.fromEntries(Object.entries(sm).filter(([k]) => k.startsWith('image_') &&
@@ -108,7 +111,7 @@ export async function createSnapshotImage(deps: ComputeApiDeps, req: ComputeRequ
   for (const k of Object.keys(inherited)) if (IMAGE_FIELDS.has(k) || k.startsWith('os_glance')) delete inherited[k]
   for (const k of ['img_signature', 'img_signature_hash_method', 'img_signature_key_type', 'img_signature_certificate_uuid', 'cache_in_nova', 'bittorrent']) delete inherited[k]
   const properties: Record<string, string> = {
-    ...inherited, instance_uuid: i.uuid, user_id: caller.userId, image_type: 'snapshot',
+    ...inherited, instance_uuid: i.uuid, user_id: caller.userId, image_type: imageType,
     base_image_ref: sm.image_base_image_ref ?? i.image_ref, ...metadata,
   }
   const shared = caller.projectId !== i.project_id

@@ -37,7 +37,7 @@ const reader = [
   'os-server-groups:index', 'os-server-groups:show', 'os-server-password:show',
   'os-server-password:clear', 'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
   'os-volumes-attachments:index', 'os-volumes-attachments:show', 'servers:show:flavor-extra-specs',
-  'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-server-diagnostics', 'os-tenant-networks:list',
+  'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-tenant-networks:list',
   'os-floating-ips:list', 'os-floating-ips:show',
 ]
 const admin = [
@@ -59,7 +59,7 @@ const admin = [
   'os-quota-sets:update', 'os-quota-sets:delete', 'os-quota-sets:defaults:update', 'os-quota-class-sets:update',
   'os-quota-class-sets:show', 'os-simple-tenant-usage:list', 'os-server-groups:index:all_projects',
   'os-hosts:list', 'os-hosts:show', 'os-hosts:update', 'os-hosts:start', 'os-hosts:shutdown', 'os-hosts:reboot', 'os-keypairs:index:other_user',
-  'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list',
+  'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list', 'os-server-diagnostics',
 ]
 
 export const computePolicies: Record<string, PolicyDefault> = {

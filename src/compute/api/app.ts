@@ -30,6 +30,7 @@ import { securityGroupsRoutes } from './handlers/security-groups.ts'
 import { floatingIpsRoutes } from './handlers/floating-ips.ts'
 import { serverExternalEventsRoutes } from './handlers/server-external-events.ts'
 import { interfacesRoutes } from './handlers/interfaces.ts'
+import { serverDiagnosticsRoutes } from './handlers/server-diagnostics.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -62,6 +63,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...floatingIpsRoutes(deps),
     ...serverExternalEventsRoutes(deps),
     ...interfacesRoutes(deps),
+    ...serverDiagnosticsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

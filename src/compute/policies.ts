@@ -28,14 +28,14 @@ const member = [
   'os-server-groups:create', 'os-server-groups:delete', 'os-console-output', 'os-create-backup',
   'os-multiple-create', 'servers:create:attach_network', 'servers:create:attach_volume', 'servers:create:trusted_certs',
   'os-volumes-attachments:create', 'os-volumes-attachments:update', 'os-volumes-attachments:delete',
-  'images:delete', 'os-deferred-delete:restore',
+  'images:delete', 'os-deferred-delete:restore', 'os-server-password:clear',
 ]
 const reader = [
   'servers:index', 'servers:detail', 'servers:show', 'ips:index', 'ips:show', 'os-attach-interfaces:list',
   'os-attach-interfaces:show', 'server-metadata:index', 'server-metadata:show', 'os-server-tags:index',
   'os-server-tags:show', 'os-instance-actions:list', 'os-instance-actions:show', 'os-security-groups:list',
   'os-server-groups:index', 'os-server-groups:show', 'os-server-password:show',
-  'os-server-password:clear', 'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
+  'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
   'os-volumes-attachments:index', 'os-volumes-attachments:show', 'servers:show:flavor-extra-specs',
   'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-tenant-networks:list',
   'os-floating-ips:list', 'os-floating-ips:show',

@@ -31,6 +31,7 @@ import { floatingIpsRoutes } from './handlers/floating-ips.ts'
 import { serverExternalEventsRoutes } from './handlers/server-external-events.ts'
 import { interfacesRoutes } from './handlers/interfaces.ts'
 import { serverDiagnosticsRoutes } from './handlers/server-diagnostics.ts'
+import { serverPasswordRoutes } from './handlers/server-password.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -64,6 +65,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...serverExternalEventsRoutes(deps),
     ...interfacesRoutes(deps),
     ...serverDiagnosticsRoutes(deps),
+    ...serverPasswordRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -1,6 +1,6 @@
 /**
  * Server diagnostics (admin: the hypervisor's counters of the guest, in the format of the
- * requested microversion).
+ * requested microversion) and the server password the metadata service keeps.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -72,5 +72,22 @@ describe('server diagnostics', () => {
     await waitForStatus(c.demo, s.id, 'SHUTOFF')
     novaError(await c.admin.get(`/v2.1/servers/${s.id}/diagnostics`, v248), 409, 'conflictingRequest',
       `Cannot 'get_diagnostics' instance ${s.id} while it is in power state shutdown`)
+  })
+})
+
+describe('server password', () => {
+  test('none is stored until the guest posts one; clearing is 204; other projects get 404', async () => {
+    const s = await bootServer(c, c.demo)
+    const path = `/v2.1/servers/${s.id}/os-server-password`
+    const shown = await c.demo.get(path)
+    assert.equal(shown.status, 200)
+    assert.deepEqual(shown.body, { password: '' })
+    const cleared = await c.demo.delete(path)
+    assert.equal(cleared.status, 204)
+    assert.deepEqual((await c.demo.get(path)).body, { password: '' })
+    const other = c.cloud.service('compute', await otherProjectMember(c.cloud, 'password-other'))
+    novaError(await other.get(path), 404, 'itemNotFound')
+    novaError(await other.delete(path), 404, 'itemNotFound')
+    novaError(await c.demo.get('/v2.1/servers/00000000-0000-0000-0000-000000000000/os-server-password'), 404, 'itemNotFound')
   })
 })

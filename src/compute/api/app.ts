@@ -32,6 +32,7 @@ import { serverExternalEventsRoutes } from './handlers/server-external-events.ts
 import { interfacesRoutes } from './handlers/interfaces.ts'
 import { serverDiagnosticsRoutes } from './handlers/server-diagnostics.ts'
 import { serverPasswordRoutes } from './handlers/server-password.ts'
+import { extensionsRoutes } from './handlers/extensions.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -66,6 +67,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...interfacesRoutes(deps),
     ...serverDiagnosticsRoutes(deps),
     ...serverPasswordRoutes(deps),
+    ...extensionsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

@@ -1,6 +1,7 @@
 /**
  * Server diagnostics (admin: the hypervisor's counters of the guest, in the format of the
- * requested microversion) and the server password the metadata service keeps.
+ * requested microversion), the server password the metadata service keeps, the fixed extension
+ * list, and the legacy v2.0 version document.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
@@ -89,5 +90,32 @@ describe('server password', () => {
     novaError(await other.get(path), 404, 'itemNotFound')
     novaError(await other.delete(path), 404, 'itemNotFound')
     novaError(await c.demo.get('/v2.1/servers/00000000-0000-0000-0000-000000000000/os-server-password'), 404, 'itemNotFound')
+  })
+})
+
+describe('extensions and versions', () => {
+  test('the fixed extension list, one extension by alias, and 404 for an unknown alias', async () => {
+    const list = await c.demo.get('/v2.1/extensions')
+    assert.equal(list.status, 200)
+    assert.ok(list.body.extensions.some((e: any) => e.name === 'Hosts' && e.alias === 'os-hosts'))
+    const one = await c.demo.get('/v2.1/extensions/os-consoles')
+    assert.equal(one.status, 200)
+    assert.deepEqual(one.body, { extension: {
+      alias: 'os-consoles', description: 'Interactive Console support.', links: [], name: 'Consoles',
+      namespace: 'http://docs.openstack.org/compute/ext/fake_xml', updated: '2014-12-03T00:00:00Z',
+    } })
+    novaError(await c.demo.get('/v2.1/extensions/os-no-such'), 404, 'itemNotFound')
+  })
+
+  test('every version the root lists answers at its self link with the same self link', async () => {
+    const versions = (await c.demo.get('/')).body.versions
+    assert.deepEqual(versions.map((v: any) => v.id), ['v2.0', 'v2.1'])
+    for (const v of versions) {
+      const self = v.links.find((l: any) => l.rel === 'self').href
+      const doc = await c.demo.get(new URL(self).pathname)
+      assert.equal(doc.status, 200, self)
+      assert.equal(doc.body.version.id, v.id)
+      assert.deepEqual(doc.body.version.links.filter((l: any) => l.rel === 'self'), [{ rel: 'self', href: self }])
+    }
   })
 })

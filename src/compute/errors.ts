@@ -42,3 +42,9 @@ export const overQuota = (message: string) => new NovaError(403, message)
 
 /** 403 as Nova words a policy refusal. */
 export const policyForbidden = (action: string) => forbidden(`Policy doesn't allow ${action} to be performed.`)
+
+/** An agent call's failure as the API answers it: the bus keeps its status and message, not its class. */
+export function fromAgent(err: unknown): unknown {
+  const e = err as { status?: number; message?: string }
+  return e.status ? new NovaError(e.status, e.message ?? 'error') : err
+}

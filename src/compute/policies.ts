@@ -28,16 +28,16 @@ const member = [
   'os-server-groups:create', 'os-server-groups:delete', 'os-console-output', 'os-create-backup',
   'os-multiple-create', 'servers:create:attach_network', 'servers:create:attach_volume', 'servers:create:trusted_certs',
   'os-volumes-attachments:create', 'os-volumes-attachments:update', 'os-volumes-attachments:delete',
-  'images:delete', 'os-deferred-delete:restore',
+  'images:delete', 'os-deferred-delete:restore', 'os-server-password:clear',
 ]
 const reader = [
   'servers:index', 'servers:detail', 'servers:show', 'ips:index', 'ips:show', 'os-attach-interfaces:list',
   'os-attach-interfaces:show', 'server-metadata:index', 'server-metadata:show', 'os-server-tags:index',
   'os-server-tags:show', 'os-instance-actions:list', 'os-instance-actions:show', 'os-security-groups:list',
   'os-server-groups:index', 'os-server-groups:show', 'os-server-password:show',
-  'os-server-password:clear', 'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
+  'os-simple-tenant-usage:show', 'os-quota-sets:show', 'os-quota-sets:detail',
   'os-volumes-attachments:index', 'os-volumes-attachments:show', 'servers:show:flavor-extra-specs',
-  'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-server-diagnostics', 'os-tenant-networks:list', 'os-tenant-networks:show',
+  'os-flavor-extra-specs:index', 'os-flavor-extra-specs:show', 'os-tenant-networks:list', 'os-tenant-networks:show',
   'os-floating-ips:list', 'os-floating-ips:show', 'os-networks:list', 'os-networks:show',
 ]
 const admin = [
@@ -59,7 +59,7 @@ const admin = [
   'os-quota-sets:update', 'os-quota-sets:delete', 'os-quota-sets:defaults:update', 'os-quota-class-sets:update',
   'os-quota-class-sets:show', 'os-simple-tenant-usage:list', 'os-server-groups:index:all_projects',
   'os-hosts:list', 'os-hosts:show', 'os-hosts:update', 'os-hosts:start', 'os-hosts:shutdown', 'os-hosts:reboot', 'os-keypairs:index:other_user',
-  'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list', 'os-instance-usage-audit-log:show',
+  'os-volumes-attachments:swap', 'os-instance-usage-audit-log:list', 'os-instance-usage-audit-log:show', 'os-server-diagnostics',
 ]
 
 export const computePolicies: Record<string, PolicyDefault> = {

@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto'
 import type { Instance, NetworkInfo } from '../model/instance.ts'
-import { PowerState, TaskState, VmState } from '../model/states.ts'
+import { conflict } from '../errors.ts'
+import { POWER_STATE_NAMES, PowerState, TaskState, VmState } from '../model/states.ts'
 import { allocateForInstance, deallocateForInstance } from '../network/network-api.ts'
 import type { ActionRequest, AgentRpc, BuildRequest } from '../rpc/agent-rpc.ts'
 import type { InstanceChanges } from '../rpc/conductor-rpc.ts'
@@ -157,6 +158,11 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
     async getConsoleOutput({ instance, length }) {
       const text = await driver.consoleOutput(instance.uuid)
       return length === null ? text : tailLines(text, length)
+    },
+    async getDiagnostics({ instance }) {
+      const state = await driver.powerState(instance.uuid)
+      if (state !== PowerState.RUNNING) throw conflict(`Cannot 'get_diagnostics' instance ${instance.uuid} while it is in power state ${POWER_STATE_NAMES[state]}`)
+      return driver.diagnostics(instance.uuid)
     },
     ...moreAgentActions(ctx),
   }

@@ -12,7 +12,7 @@ import { moveAgentActions } from './move-actions.ts'
 import { shelveAgentActions } from './shelve-actions.ts'
 
 type More = Omit<AgentRpc, 'buildAndRunInstance' | 'terminateInstance' | 'stopInstance' | 'startInstance' | 'rebootInstance' |
-  'pauseInstance' | 'unpauseInstance' | 'suspendInstance' | 'resumeInstance' | 'getConsoleOutput'>
+  'pauseInstance' | 'unpauseInstance' | 'suspendInstance' | 'resumeInstance' | 'getConsoleOutput' | 'getDiagnostics'>
 
 export function moreAgentActions(_ctx: AgentContext): More {
   return {

@@ -32,6 +32,9 @@ import { floatingIpsRoutes } from './handlers/floating-ips.ts'
 import { serverExternalEventsRoutes } from './handlers/server-external-events.ts'
 import { interfacesRoutes } from './handlers/interfaces.ts'
 import { networksRoutes } from './handlers/networks.ts'
+import { serverDiagnosticsRoutes } from './handlers/server-diagnostics.ts'
+import { serverPasswordRoutes } from './handlers/server-password.ts'
+import { extensionsRoutes } from './handlers/extensions.ts'
 
 /**
  * Every compute route; each resource file contributes its part with paths below /v2.1, served
@@ -66,6 +69,9 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...serverExternalEventsRoutes(deps),
     ...interfacesRoutes(deps),
     ...networksRoutes(deps),
+    ...serverDiagnosticsRoutes(deps),
+    ...serverPasswordRoutes(deps),
+    ...extensionsRoutes(deps),
   ]
   return [
     ...versionsRoutes(),

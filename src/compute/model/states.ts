@@ -31,6 +31,13 @@ export type TaskState = typeof TaskState[keyof typeof TaskState]
 export const PowerState = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const
 export type PowerState = typeof PowerState[keyof typeof PowerState]
 
+/** Power states by the names Nova gives them in messages and diagnostics (power_state.STATE_MAP). */
+export const POWER_STATE_NAMES = {
+  [PowerState.NOSTATE]: 'pending', [PowerState.RUNNING]: 'running', [PowerState.PAUSED]: 'paused',
+  [PowerState.SHUTDOWN]: 'shutdown', [PowerState.CRASHED]: 'crashed', [PowerState.SUSPENDED]: 'suspended',
+} as const satisfies Record<PowerState, string>
+export type PowerStateName = typeof POWER_STATE_NAMES[PowerState]
+
 const T = TaskState
 const STATUS: Record<string, Record<string, string>> = {
   [VmState.ACTIVE]: {

@@ -3,6 +3,7 @@
  * nova-compute's RPC API. Casts return nothing: the agent reports progress by updating the
  * instance through the conductor. Calls (console output, interface attach) answer directly.
  */
+import type { GuestDiagnostics } from '../model/diagnostics.ts'
 import type { Instance, RequestContext, RequestedNetwork, RequestSpec, Selection, Vif } from '../model/instance.ts'
 
 export const agentTopic = (host: string) => `compute.${host}`
@@ -63,6 +64,8 @@ export type AgentRpc = {
   /** Re-creates the guest here from its image after its host went down (evacuate). */
   evacuateInstance(args: ActionRequest & { selection: Selection; imageRef: string; adminPassword: string | null; migrationUuid: string; stopped?: boolean }): Promise<void>
   getConsoleOutput(args: ActionRequest & { length: number | null }): Promise<string>
+  /** The guest's diagnostics from the hypervisor; 409 unless the guest is running. */
+  getDiagnostics(args: ActionRequest): Promise<GuestDiagnostics>
   attachInterface(args: ActionRequest & { networkId?: string; portId?: string; fixedIp?: string; tag?: string }): Promise<Vif>
   detachInterface(args: ActionRequest & { portId: string }): Promise<void>
   /** A cast: events from the network (and later block storage) service about one instance on this host. */

@@ -83,6 +83,7 @@ export function describeVirtDriver(name: string, newDriver: (host?: string) => P
     const d = await newDriver()
     await assert.rejects(d.powerOff(uuid(), 1))
     await assert.rejects(d.consoleOutput(uuid()))
+    await assert.rejects(d.diagnostics(uuid()))
   })
 
   test(`${name}: spawning the same guest twice fails and keeps the first`, async () => {
@@ -99,6 +100,25 @@ export function describeVirtDriver(name: string, newDriver: (host?: string) => P
     const spec = guestSpec(uuid())
     await d.spawn(spec)
     assert.equal(typeof await d.consoleOutput(spec.uuid), 'string')
+    await d.destroy(spec.uuid)
+  })
+
+  test(`${name}: diagnostics count the guest's vCPUs, memory, nics and disks`, async () => {
+    const d = await newDriver()
+    const vif = (n: number): Vif => ({
+      port_id: uuid(), network_id: uuid(), network_label: 'private', mac_address: `fa:16:3e:00:00:0${n}`,
+      fixed_ips: [], preserve_on_delete: false, tag: null, vif_type: 'bridge', devname: `tap0000000${n}-00`,
+    })
+    const spec = guestSpec(uuid(), { flavor: { ...flavor, vcpus: 2, memory_mb: 128, ephemeral_gb: 1 }, networkInfo: [vif(1), vif(2)] })
+    await d.spawn(spec)
+    const diag = await d.diagnostics(spec.uuid)
+    assert.equal(diag.state, 'running')
+    assert.deepEqual(diag.cpus.map((c) => c.id), [0, 1])
+    assert.equal(diag.memory.maximumMb, 128)
+    assert.deepEqual(diag.nics.map((n) => n.macAddress), ['fa:16:3e:00:00:01', 'fa:16:3e:00:00:02'])
+    assert.equal(diag.disks.length, 2, 'root and ephemeral disk')
+    assert.equal(new Set(diag.disks.map((k) => k.device)).size, 2, 'each disk has its own device name')
+    assert.ok(diag.uptimeSec === null || diag.uptimeSec >= 0)
     await d.destroy(spec.uuid)
   })
 

@@ -5,6 +5,7 @@
  * Every method either completes or throws, leaving the guest as it was (a failed spawn leaves
  * nothing behind). Idempotent where Nova relies on it: destroy of a missing guest succeeds.
  */
+import type { GuestDiagnostics } from '../model/diagnostics.ts'
 import type { FlavorSnapshot, NetworkInfo } from '../model/instance.ts'
 import type { PowerState } from '../model/states.ts'
 
@@ -45,6 +46,8 @@ export type HostResources = {
 }
 
 export type GuestState = { uuid: string; powerState: PowerState }
+
+export type { GuestDiagnostics }
 
 export type DriverCapabilities = {
   supportsLiveMigration: boolean
@@ -87,6 +90,8 @@ export interface VirtDriver {
   snapshot(uuid: string): Promise<{ data: NodeJS.ReadableStream; diskFormat: string; containerFormat: string }>
   setAdminPassword(uuid: string, password: string): Promise<void>
   consoleOutput(uuid: string): Promise<string>
+  /** Usage counters of a guest (its power state is the caller's to check); fails for a missing guest. */
+  diagnostics(uuid: string): Promise<GuestDiagnostics>
   attachInterface(uuid: string, vif: NetworkInfo[number]): Promise<void>
   detachInterface(uuid: string, vif: NetworkInfo[number]): Promise<void>
 

@@ -10,7 +10,7 @@ import { validator } from '../../../common/http/validation.ts'
 import { callerOf } from '../../../identity/auth-middleware.ts'
 import type { PortView } from '../../../network/client.ts'
 import { recordAction } from '../../db/actions.ts'
-import { NovaError, badRequest, conflict, invalidState, notFound } from '../../errors.ts'
+import { badRequest, conflict, fromAgent, invalidState, notFound } from '../../errors.ts'
 import type { Instance } from '../../model/instance.ts'
 import { VmState } from '../../model/states.ts'
 import { availableNetworks } from '../../network/network-api.ts'
@@ -52,12 +52,6 @@ export function attachmentView(port: PortView, tag?: string | null): Record<stri
     fixed_ips: (port.fixed_ips ?? []).map((ip) => ({ subnet_id: ip.subnet_id, ip_address: ip.ip_address })),
     ...(tag !== undefined ? { tag } : {}),
   }
-}
-
-/** An agent call's failure as the API answers it (status and message kept). */
-function fromAgent(err: unknown): unknown {
-  const e = err as { status?: number; message?: string }
-  return e.status ? new NovaError(e.status, e.message ?? 'error') : err
 }
 
 export function interfacesRoutes(deps: ComputeApiDeps): Route[] {

@@ -1,4 +1,7 @@
-/** Version discovery: `GET /` lists v2.0 and v2.1, `GET /v2.1` describes the microversion range. */
+/**
+ * Version discovery: `GET /` lists v2.0 and v2.1, `GET /v2.1` describes the microversion range,
+ * and `GET /v2` the legacy v2.0 endpoint that the list links to (Nova's versionsV21 show).
+ */
 import { route, type Route } from '../../../common/http/types.ts'
 import type { ComputeRequest } from '../context.ts'
 import { MAX_VERSION, MIN_VERSION } from '../microversion.ts'
@@ -23,8 +26,10 @@ function v20(base: string) {
 export function versionsRoutes(): Route[] {
   const list = (req: ComputeRequest) => ({ status: 200, body: { versions: [v20(req.baseUrl), v21(req.baseUrl)] } })
   const one = (req: ComputeRequest) => ({ status: 200, body: { version: v21(req.baseUrl) } })
+  const legacy = (req: ComputeRequest) => ({ status: 200, body: { version: v20(req.baseUrl) } })
   return [
     route('GET', '/', list, { public: true }),
     route('GET', '/v2.1', one, { public: true }),
+    route('GET', '/v2', legacy, { public: true }),
   ]
 }

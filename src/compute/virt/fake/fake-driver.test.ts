@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { describeVirtDriver, guestSpec } from '../driver.contract.ts'
+import { fakeDiagnostics, fakeDiskDevices } from './fake-diagnostics.ts'
 import { FakeDriver, FakeWorld } from './fake-driver.ts'
 import { PowerState } from '../../model/states.ts'
 
@@ -91,4 +92,11 @@ test('fake: hosts of different worlds sharing a directory hand guests over (cold
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test('fake: local disks take the device names attached volumes leave free', () => {
+  const spec = guestSpec(crypto.randomUUID())
+  const g = { powerState: PowerState.RUNNING, flavor: { ...spec.flavor, ephemeral_gb: 1, swap: 512 }, networkInfo: [], configDrive: false, volumeDevices: ['vdb'] }
+  assert.deepEqual(fakeDiskDevices(g), ['vda', 'vdc', 'vdd', 'vdb'])
+  assert.deepEqual(fakeDiagnostics(g, 0).disks.map((d) => d.device), ['vda', 'vdc', 'vdd', 'vdb'])
 })

@@ -7,12 +7,13 @@
  * {@link FakeDriver.guests} and {@link FakeDriver.crash}, and kill the agent's process in the middle
  * of an operation with {@link FakeDriver.freeze}.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { FlavorSnapshot, NetworkInfo } from '../../model/instance.ts'
 import { PowerState } from '../../model/states.ts'
-import type { DriverCapabilities, GuestSpec, GuestState, HostResources, VirtDriver } from '../driver.ts'
+import type { DriverCapabilities, GuestDiagnostics, GuestSpec, GuestState, HostResources, VirtDriver } from '../driver.ts'
+import { fakeDiagnostics } from './fake-diagnostics.ts'
+import { FileMap, FileSet } from './file-map.ts'
 
 export type FakeDriverOptions = {
   vcpus: number
@@ -39,6 +40,11 @@ export type FakeGuest = {
   rescued: boolean
   adminPassword: string | null
   console: string[]
+  configDrive: boolean
+  /** Guest device names of attached volumes (vdb…); local disks follow from the flavor. */
+  volumeDevices: string[]
+  /** When the guest last booted (ms since the epoch): its uptime counts from here. */
+  bootedAt: number
   /** Disks handed to another host by a cold migration, not yet confirmed or reverted. */
   migratingTo: string | null
 }
@@ -88,57 +94,6 @@ export class FakeWorld {
       this.#hosts.set(host, h)
     }
     return h
-  }
-}
-
-/** A map kept as one JSON file per key in `dir` (only the calls the fake driver makes). */
-class FileMap<V> extends Map<string, V> {
-  readonly #dir: string
-  constructor(dir: string) {
-    super()
-    this.#dir = dir
-    mkdirSync(dir, { recursive: true })
-  }
-  #path(key: string) {
-    return join(this.#dir, `${encodeURIComponent(key)}.json`)
-  }
-  override get(key: string): V | undefined {
-    return existsSync(this.#path(key)) ? (JSON.parse(readFileSync(this.#path(key), 'utf8')) as V) : undefined
-  }
-  override has(key: string): boolean {
-    return existsSync(this.#path(key))
-  }
-  override set(key: string, value: V): this {
-    writeFileSync(`${this.#path(key)}.tmp`, JSON.stringify(value))
-    renameSync(`${this.#path(key)}.tmp`, this.#path(key))
-    return this
-  }
-  override delete(key: string): boolean {
-    const had = this.has(key)
-    rmSync(this.#path(key), { force: true })
-    return had
-  }
-}
-
-/** A set kept as one empty file per member in `dir`. */
-class FileSet extends Set<string> {
-  readonly #dir: string
-  constructor(dir: string) {
-    super()
-    this.#dir = dir
-    mkdirSync(dir, { recursive: true })
-  }
-  override has(key: string): boolean {
-    return existsSync(join(this.#dir, encodeURIComponent(key)))
-  }
-  override add(key: string): this {
-    writeFileSync(join(this.#dir, encodeURIComponent(key)), '')
-    return this
-  }
-  override delete(key: string): boolean {
-    const had = this.has(key)
-    rmSync(join(this.#dir, encodeURIComponent(key)), { force: true })
-    return had
   }
 }
 
@@ -213,6 +168,7 @@ export class FakeDriver implements VirtDriver {
     this.#guests.set(guest.uuid, {
       uuid: guest.uuid, name: guest.name, powerState: PowerState.RUNNING, flavor: guest.flavor, imageRef: guest.imageRef,
       networkInfo: guest.networkInfo, rescued: false, adminPassword: guest.adminPassword, migratingTo: null,
+      configDrive: guest.configDrive, volumeDevices: guest.disks.volumes.map((v) => v.device.replace(/^\/dev\//, '')), bootedAt: Date.now(),
       console: [`Nubis fake hypervisor on ${this.#host}`, `booting ${guest.hostname} from image ${guest.imageRef || '(volume)'}`, `${guest.hostname} login:`],
     })
   }
@@ -233,6 +189,7 @@ export class FakeDriver implements VirtDriver {
   async powerOn(guest: GuestSpec): Promise<void> {
     const g = await this.#guest('power_on', guest.uuid)
     g.powerState = PowerState.RUNNING
+    g.bootedAt = Date.now()
     g.console.push(`${guest.hostname} login:`)
   }
 
@@ -240,6 +197,7 @@ export class FakeDriver implements VirtDriver {
     const g = await this.#guest('reboot', guest.uuid)
     if (type === 'SOFT' && g.powerState !== PowerState.RUNNING) throw new FakeDriverError('soft reboot needs a running guest')
     g.powerState = PowerState.RUNNING
+    g.bootedAt = Date.now()
     g.console.push(`${type === 'HARD' ? 'hard' : 'soft'} reboot`, `${guest.hostname} login:`)
   }
 
@@ -297,6 +255,10 @@ export class FakeDriver implements VirtDriver {
     return (await this.#guest('console_output', uuid)).console.join('\n') + '\n'
   }
 
+  async diagnostics(uuid: string): Promise<GuestDiagnostics> {
+    return fakeDiagnostics(await this.#guest('get_diagnostics', uuid), Date.now())
+  }
+
   async attachInterface(uuid: string, vif: NetworkInfo[number]): Promise<void> {
     const g = await this.#guest('attach_interface', uuid)
     g.networkInfo = [...g.networkInfo.filter((v) => v.port_id !== vif.port_id), vif]
@@ -324,7 +286,7 @@ export class FakeDriver implements VirtDriver {
     if (this.#guests.has(guest.uuid)) throw new FakeDriverError(`guest ${guest.uuid} already runs on ${this.#host}`)
     this.#hv.incoming.delete(guest.uuid)
     this.#guests.set(guest.uuid, {
-      ...disks, name: guest.name, flavor: guest.flavor, networkInfo: guest.networkInfo, migratingTo: null,
+      ...disks, name: guest.name, flavor: guest.flavor, networkInfo: guest.networkInfo, migratingTo: null, bootedAt: Date.now(),
       powerState: powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN,
       console: [...disks.console, `resized to flavor ${guest.flavor.name} on ${this.#host}`, ...(powerOn ? [`${guest.hostname} login:`] : [])],
     })

@@ -132,4 +132,34 @@ describe('placement allocation candidates', () => {
     assert.equal(viaChild.allocation_requests.length, 2)
     assert.equal((await api.get('/allocation_candidates?resources=VCPU:1&required=CUSTOM_PHYSNET_A')).body.allocation_requests.length, 0)
   })
+
+  test('summaries follow every write: use, traits and inventory; each microversion keeps its own shape', async () => {
+    const api = pc.at()
+    const summary = async (minor: number | 'latest' = 'latest') =>
+      (await versioned(pc.admin, minor).get('/allocation_candidates?resources=VCPU:1')).body.provider_summaries[hosts.a]
+    assert.deepEqual((await summary()).resources.VCPU, { capacity: 4, used: 0 })
+    const c = consumer()
+    assert.equal((await api.put(`/allocations/${c}`, {
+      allocations: { [hosts.a]: { resources: { VCPU: 1, MEMORY_MB: 256 } } }, project_id: 'p', user_id: 'u', consumer_generation: null, consumer_type: 'INSTANCE',
+    })).status, 204)
+    assert.deepEqual((await summary()).resources, { VCPU: { capacity: 4, used: 1 }, MEMORY_MB: { capacity: 2048, used: 256 }, DISK_GB: { capacity: 100, used: 0 } })
+    assert.deepEqual(await summary(26), { resources: { VCPU: { capacity: 4, used: 1 } }, traits: ['HW_CPU_X86_AVX2'] }, 'before 1.27 only the requested class')
+    assert.deepEqual(await summary(16), { resources: { VCPU: { capacity: 4, used: 1 } } }, 'before 1.17 no traits')
+
+    assert.equal((await api.put('/traits/CUSTOM_FAST')).status, 201)
+    const rp = (await api.get(`/resource_providers/${hosts.a}`)).body
+    assert.equal((await api.put(`/resource_providers/${hosts.a}/traits`, { resource_provider_generation: rp.generation, traits: ['HW_CPU_X86_AVX2', 'CUSTOM_FAST'] })).status, 200)
+    assert.deepEqual((await summary()).traits, ['CUSTOM_FAST', 'HW_CPU_X86_AVX2'])
+    const gen = (await api.get(`/resource_providers/${hosts.a}`)).body.generation
+    assert.equal((await api.put(`/resource_providers/${hosts.a}/inventories/VCPU`, { resource_provider_generation: gen, total: 8, allocation_ratio: 2 })).status, 200)
+    assert.deepEqual((await summary()).resources.VCPU, { capacity: 16, used: 1 })
+
+    assert.equal((await api.delete(`/allocations/${c}`)).status, 204)
+    assert.deepEqual((await summary()).resources.VCPU, { capacity: 16, used: 0 })
+    assert.deepEqual(await summary(26), { resources: { VCPU: { capacity: 16, used: 0 } }, traits: ['CUSTOM_FAST', 'HW_CPU_X86_AVX2'] })
+    const g2 = (await api.get(`/resource_providers/${hosts.a}`)).body.generation
+    assert.equal((await api.put(`/resource_providers/${hosts.a}/traits`, { resource_provider_generation: g2, traits: ['HW_CPU_X86_AVX2'] })).status, 200)
+    const g3 = (await api.get(`/resource_providers/${hosts.a}`)).body.generation
+    assert.equal((await api.put(`/resource_providers/${hosts.a}/inventories/VCPU`, { resource_provider_generation: g3, total: 4, allocation_ratio: 1 })).status, 200)
+  })
 })

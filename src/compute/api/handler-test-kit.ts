@@ -137,7 +137,7 @@ export function assertTempestSchema(reply: Reply, module: string, name: string):
 const FLAVOR = { flavorid: '1', name: 'm1.small', memory_mb: 2048, vcpus: 2, root_gb: 20, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: true, description: null, extra_specs: {} }
 
 /** Puts an ACTIVE m1.small server of demo's project on host h1 straight into the database; `row` overrides any column. */
-export async function insertInstance(api: TestApi, row: Partial<InstanceRow> = {}): Promise<string> {
+export async function insertInstance(api: Pick<TestApi, 'db'>, row: Partial<InstanceRow> = {}): Promise<string> {
   const now = new Date().toISOString()
   const uuid = row.uuid ?? crypto.randomUUID()
   await api.db.insertInto('instances').values({

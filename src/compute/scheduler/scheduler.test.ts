@@ -11,6 +11,7 @@ import { computeMigrations } from '../db/migrations.ts'
 import type { ComputeDb } from '../db/schema.ts'
 import type { FlavorSnapshot, RequestSpec } from '../model/instance.ts'
 import type { Candidate, ResourceClaims } from '../model/placement.ts'
+import { insertInstance } from '../api/handler-test-kit.ts'
 import { createScheduler } from './scheduler.ts'
 
 const flavor: FlavorSnapshot = { flavorid: '1', name: 'small', memory_mb: 1024, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: true, description: null, extra_specs: {} }
@@ -244,20 +245,6 @@ test('placements are remembered for a minute, then forgotten even on hosts no la
   await close()
 })
 
-async function placeInstance(db: Awaited<ReturnType<typeof setUp>>['db'], host: string): Promise<string> {
-  const uuid = randomUUID()
-  const now = new Date().toISOString()
-  await db.insertInto('instances').values({
-    uuid, display_name: `vm-${host}`, display_description: null, project_id: 'p', user_id: 'u', image_ref: 'i', flavorid: '1',
-    flavor: '{}', old_flavor: null, new_flavor: null, vcpus: 1, memory_mb: 1024, root_gb: 1, ephemeral_gb: 0, swap: 0, host, node: host,
-    availability_zone: 'nova', vm_state: 'active', task_state: null, power_state: 1, locked: 0, locked_by: null, locked_reason: null,
-    key_name: null, key_data: null, user_data: null, config_drive: '', access_ip_v4: null, access_ip_v6: null, hostname: 'vm', reservation_id: 'r-1',
-    launch_index: 0, metadata: '{}', system_metadata: '{}', info_cache: '[]', security_groups: '[]', progress: 0, launched_at: now,
-    terminated_at: null, created_at: now, updated_at: now, deleted_at: null, deleted: 0, root_device_name: null, trusted_certs: null, migration_host: null,
-  }).execute()
-  return uuid
-}
-
 test('a big cloud (more candidates than are looked up by key) filters the same: down, disabled, zoned, same_host, different_host', async () => {
   const hosts: TestHost[] = Array.from({ length: 150 }, (_, i) => ({ name: `h${String(i).padStart(3, '0')}`, ram: 4096 }))
   Object.assign(hosts[0], { down: true })
@@ -270,7 +257,7 @@ test('a big cloud (more candidates than are looked up by key) filters the same: 
   const zoned = await scheduler.selectDestinations({ spec: spec({ availability_zone: 'zone2' }), instanceUuids: [randomUUID()], returnAlternates: false })
   assert.equal(zoned[0][0].host, 'h002')
 
-  const there = await placeInstance(db, 'h140')
+  const there = await insertInstance({ db }, { host: 'h140', node: 'h140' })
   const with_ = await scheduler.selectDestinations({ spec: spec({ scheduler_hints: { same_host: [there] } }), instanceUuids: [randomUUID()], returnAlternates: true })
   assert.deepEqual(with_[0].map((s) => s.host), ['h140'], 'same_host leaves only the host of the named instance')
   const apart = await scheduler.selectDestinations({ spec: spec({ scheduler_hints: { different_host: there } }), instanceUuids: [randomUUID()], returnAlternates: true })

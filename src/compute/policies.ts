@@ -28,7 +28,7 @@ const member = [
   'os-server-groups:create', 'os-server-groups:delete', 'os-console-output', 'os-create-backup',
   'os-multiple-create', 'servers:create:attach_network', 'servers:create:attach_volume', 'servers:create:trusted_certs',
   'os-volumes-attachments:create', 'os-volumes-attachments:update', 'os-volumes-attachments:delete',
-  'images:delete', 'os-deferred-delete:restore', 'os-server-password:clear',
+  'images:delete', 'os-deferred-delete:restore', 'os-deferred-delete:force', 'os-server-password:clear',
 ]
 const reader = [
   'servers:index', 'servers:detail', 'servers:show', 'ips:index', 'ips:show', 'os-attach-interfaces:list',

@@ -109,9 +109,20 @@ describe('state machine', () => {
     assert.equal(shown.locked_reason, 'maintenance')
     novaError(await act({ 'os-stop': null }), 409, 'conflictingRequest', `Instance ${s.id} is locked`)
     novaError(await c.demo.delete(`/v2.1/servers/${s.id}`), 409, 'conflictingRequest')
+    novaError(await act({ forceDelete: null }), 409, 'conflictingRequest', `Instance ${s.id} is locked`)
     assert.equal((await act({ unlock: null })).status, 202)
     assert.equal((await c.demo.delete(`/v2.1/servers/${s.id}`)).status, 204)
     await waitForStatus(c.demo, s.id, 'DELETED')
+  })
+
+  test('the owner force-deletes a server (202, as `openstack server delete --force` expects); another project cannot', async () => {
+    const s = await bootServer(c, c.demo)
+    const stranger = c.cloud.service('compute', await otherProjectMember(c.cloud, 'force-delete-stranger'))
+    novaError(await stranger.post(`/v2.1/servers/${s.id}/action`, { forceDelete: null }), 404, 'itemNotFound')
+    assert.equal((await c.demo.get(`/v2.1/servers/${s.id}`)).body.server.status, 'ACTIVE')
+    assert.equal((await c.demo.post(`/v2.1/servers/${s.id}/action`, { forceDelete: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+    assert.equal((await c.demoNetwork.get(`/v2.0/ports?device_id=${s.id}`)).body.ports.length, 0)
   })
 
   test('a guest that stops by itself becomes SHUTOFF at the next power-state sync', async () => {

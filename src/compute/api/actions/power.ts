@@ -77,8 +77,10 @@ export const powerActions: Record<string, ServerAction> = {
     return accepted()
   },
 
+  // An action, so 202 where DELETE /servers/{id} answers 204.
   async forceDelete(deps, req) {
-    return deleteServer(deps, req, true)
+    await deleteServer(deps, req, true)
+    return accepted()
   },
 
   // Deletes take effect at once (Nova's default reclaim_instance_interval of 0), so no server

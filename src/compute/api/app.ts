@@ -34,6 +34,7 @@ import { interfacesRoutes } from './handlers/interfaces.ts'
 import { networksRoutes } from './handlers/networks.ts'
 import { serverDiagnosticsRoutes } from './handlers/server-diagnostics.ts'
 import { serverPasswordRoutes } from './handlers/server-password.ts'
+import { volumeAttachmentRoutes } from './handlers/volume-attachments.ts'
 import { extensionsRoutes } from './handlers/extensions.ts'
 
 /**
@@ -71,6 +72,7 @@ export function computeRoutes(deps: ComputeApiDeps): Route[] {
     ...networksRoutes(deps),
     ...serverDiagnosticsRoutes(deps),
     ...serverPasswordRoutes(deps),
+    ...volumeAttachmentRoutes(deps),
     ...extensionsRoutes(deps),
   ]
   return [

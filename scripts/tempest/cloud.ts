@@ -53,7 +53,9 @@ export async function startCloud(o: { repoRoot: string; dataDir: string; logFile
     NUBIS_NETWORK__PORT: String(await freePort()),
     NUBIS_PLACEMENT__PORT: String(await freePort()),
     NUBIS_COMPUTE__PORT: String(computePort),
-    // One host: resizes stay on it, as DevStack configures a single-node cloud.
+    // Two fake compute hosts in the one process (DevStack's NUMBER_FAKE_NOVA_COMPUTE), so the
+    // migration and multi-node tests run; resizes may still stay on their host, as DevStack allows.
+    NUBIS_COMPUTE__AGENT__FAKE_HOST_COUNT: '2',
     NUBIS_COMPUTE__ALLOW_RESIZE_TO_SAME_HOST: 'true',
     NUBIS_IDENTITY__BOOTSTRAP__ADMIN_PASSWORD: adminPassword,
     NUBIS_IDENTITY__SECURITY_COMPLIANCE__LOCKOUT_FAILURE_ATTEMPTS: String(SECURITY_COMPLIANCE.lockoutFailureAttempts),

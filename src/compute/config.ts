@@ -43,6 +43,8 @@ export type ComputeConfig = {
     fakeDelayMs: number
     /** Fake driver: directory shared by fake hosts in different processes for moving guests; empty: this process only. */
     fakeWorldDir: string
+    /** Fake driver: compute hosts this agent process runs, `host`, `host-2`, ... (DevStack's NUMBER_FAKE_NOVA_COMPUTE). */
+    fakeHostCount: number
   }
   scheduler: {
     /** Hosts tried per instance: the chosen one plus alternates for rescheduling (max_attempts). */
@@ -130,6 +132,7 @@ export const computeConfigSchema: JsonSchema = {
           type: 'string', default: '',
           description: 'Fake driver: a directory the fake hosts of several processes share to hand guests to each other (migrations), as shared storage would; empty: only the hosts of this process.',
         },
+        fakeHostCount: int(1, 'Fake driver: compute hosts this process runs, named after the host, then <host>-2, <host>-3, ... (as DevStack\'s NUMBER_FAKE_NOVA_COMPUTE), so one machine can try migrations.', 1),
       },
     },
     scheduler: {

@@ -111,19 +111,26 @@ async function startParts(ctx: ServiceContext<ComputeSections>, parts: Part[]): 
       await heartbeat('nova-scheduler')
     }
     if (parts.includes('agent')) {
-      const factory = virtDrivers[c.agent.virtDriver]
-      const d = factory(c.agent, config.host)
-      const agent = createComputeAgent({
-        host: config.host, driver: d, conductor: rpc.conductor, castConductor: rpc.castConductor, network, claims, config: c, log,
-        agents: { call: (h) => rpc.agent(h), cast: rpc.castAgent },
-        images: (token) => createImageClient({ url: imageUrl(config), token }),
-      })
-      served.push(await transport.serve(agentTopic(config.host), agent.rpc))
-      await agent.start()
-      stops.push(() => agent.stop())
-      syncPowerStates = agent.syncPowerStates
-      if (c.agent.virtDriver === 'fake') driver = d as FakeDriver
-      log.info(`compute agent of ${config.host} is serving with the ${c.agent.virtDriver} driver`)
+      const fake = c.agent.virtDriver === 'fake'
+      const hosts = [config.host, ...Array.from({ length: fake ? c.agent.fakeHostCount - 1 : 0 }, (_, n) => `${config.host}-${n + 2}`)]
+      for (const [n, host] of hosts.entries()) {
+        // A host of its own beyond the first: its own name as hypervisor name, its own fake hypervisor.
+        const agentConfig = n === 0 ? c.agent : { ...c.agent, nodeName: '' }
+        const d = virtDrivers[c.agent.virtDriver](agentConfig, host)
+        const agent = createComputeAgent({
+          host, driver: d, conductor: rpc.conductor, castConductor: rpc.castConductor, network, claims, config: { ...c, agent: agentConfig }, log,
+          agents: { call: (h) => rpc.agent(h), cast: rpc.castAgent },
+          images: (token) => createImageClient({ url: imageUrl(config), token }),
+        })
+        served.push(await transport.serve(agentTopic(host), agent.rpc))
+        await agent.start()
+        stops.push(() => agent.stop())
+        if (n === 0) {
+          syncPowerStates = agent.syncPowerStates
+          if (fake) driver = d as FakeDriver
+        }
+        log.info(`compute agent of ${host} is serving with the ${c.agent.virtDriver} driver`)
+      }
     }
     if (parts.includes('api')) {
       const deps: ComputeApiDeps = {

@@ -2,7 +2,7 @@
  * @module Tempest's view of the compute service: the two small flavors Nubis ships (m1.nano, m1.micro)
  * as flavor_ref / flavor_ref_alt, a shared network `private` the test projects boot on
  * ([compute] fixed_network_name) with DevStack's router1 to the external network, the microversion range the API advertises, and the features
- * the fake driver implements.
+ * the fake driver implements (stable device rescue among them).
  */
 import type { AdminSession, ConfSections, TempestService } from './types.ts'
 
@@ -78,7 +78,7 @@ export const computeTempest: TempestService = {
         live_migration: hosts > 1,
         block_migration_for_live_migration: true,
         rescue: true,
-        stable_rescue: false,
+        stable_rescue: true,
         snapshot: true,
         interface_attach: true,
         metadata_service: false,

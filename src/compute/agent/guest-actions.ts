@@ -98,7 +98,7 @@ export function guestAgentActions(ctx: AgentContext): GuestAgentActions {
       expected: [T.RESCUING],
       run: async (i) => {
         if (!driver.capabilities.supportsRescue) throw new NovaError(501, `Instance ${i.uuid} cannot be rescued: the hypervisor does not support rescue`)
-        await driver.rescue(guestOf(i), args.rescueImageRef || i.image_ref, args.rescuePassword)
+        await driver.rescue(guestOf(i), args.rescueImageRef || i.image_ref, args.rescuePassword, args.stableRescue ?? null)
         return { vm_state: VmState.RESCUED, power_state: await driver.powerState(i.uuid) }
       },
     }),

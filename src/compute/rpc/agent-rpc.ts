@@ -5,6 +5,7 @@
  */
 import type { GuestDiagnostics } from '../model/diagnostics.ts'
 import type { Instance, RequestContext, RequestedNetwork, RequestSpec, Selection, Vif } from '../model/instance.ts'
+import type { RescueDevice } from '../model/rescue.ts'
 
 export const agentTopic = (host: string) => `compute.${host}`
 
@@ -36,7 +37,7 @@ export type AgentRpc = {
   unpauseInstance(args: ActionRequest): Promise<void>
   suspendInstance(args: ActionRequest): Promise<void>
   resumeInstance(args: ActionRequest): Promise<void>
-  rescueInstance(args: ActionRequest & { rescueImageRef: string; rescuePassword: string | null }): Promise<void>
+  rescueInstance(args: ActionRequest & { rescueImageRef: string; rescuePassword: string | null; stableRescue?: RescueDevice | null }): Promise<void>
   unrescueInstance(args: ActionRequest): Promise<void>
   rebuildInstance(args: ActionRequest & { imageRef: string; adminPassword: string | null; evacuate?: boolean; preserveEphemeral?: boolean }): Promise<void>
   snapshotInstance(args: ActionRequest & { imageId: string }): Promise<void>

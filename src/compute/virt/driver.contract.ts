@@ -122,6 +122,26 @@ export function describeVirtDriver(name: string, newDriver: (host?: string) => P
     await d.destroy(spec.uuid)
   })
 
+  test(`${name}: rescue and unrescue; a stable device rescue adds the rescue disk and keeps the guest's own`, async (t) => {
+    const d = await newDriver()
+    if (!d.capabilities.supportsRescue) return t.skip('this driver does not rescue')
+    const spec = guestSpec(uuid())
+    await d.spawn(spec)
+    const own = (await d.diagnostics(spec.uuid)).disks.map((k) => k.device)
+    await d.rescue(spec, 'rescue-image', null)
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    await d.unrescue(spec)
+    await d.rescue(spec, 'rescue-image', null, { device: 'disk', bus: 'virtio' })
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    const rescued = (await d.diagnostics(spec.uuid)).disks.map((k) => k.device)
+    assert.deepEqual(rescued.slice(0, own.length), own, 'the guest\'s disks keep their names and order')
+    assert.equal(rescued.length, own.length + 1, 'and the rescue disk comes after them')
+    await d.unrescue(spec)
+    assert.deepEqual((await d.diagnostics(spec.uuid)).disks.map((k) => k.device), own)
+    assert.equal(await d.powerState(spec.uuid), PowerState.RUNNING)
+    await d.destroy(spec.uuid)
+  })
+
   test(`${name}: an interface attaches to and detaches from a guest; a missing guest refuses it`, async (t) => {
     const d = await newDriver()
     if (!d.capabilities.supportsAttachInterface) return t.skip('driver does not hot-plug interfaces')

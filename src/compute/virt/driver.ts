@@ -7,6 +7,7 @@
  */
 import type { GuestDiagnostics } from '../model/diagnostics.ts'
 import type { FlavorSnapshot, NetworkInfo } from '../model/instance.ts'
+import type { RescueDevice } from '../model/rescue.ts'
 import type { PowerState } from '../model/states.ts'
 
 export type DiskSpec = {
@@ -81,8 +82,13 @@ export interface VirtDriver {
   unpause(uuid: string): Promise<void>
   suspend(uuid: string): Promise<void>
   resume(guest: GuestSpec): Promise<void>
-  /** Boots the guest from a rescue image, keeping its own disk attached as the second disk. */
-  rescue(guest: GuestSpec, rescueImageRef: string, rescuePassword: string | null): Promise<void>
+  /**
+   * Boots the guest from a rescue image. Without `stable` the rescue disk comes first and the
+   * guest's own disk is the second; with it (stable device rescue, asked for by the rescue
+   * image's hw_rescue_device / hw_rescue_bus) the guest's disks keep their places and the rescue
+   * disk is added after them as that device on that bus.
+   */
+  rescue(guest: GuestSpec, rescueImageRef: string, rescuePassword: string | null, stable?: RescueDevice | null): Promise<void>
   unrescue(guest: GuestSpec): Promise<void>
   /** Re-creates the guest from `guest.imageRef` (rebuild and evacuate). */
   rebuild(guest: GuestSpec): Promise<void>

@@ -207,6 +207,31 @@ describe('rescue and password', () => {
     await recorded(s.id, 'rescue', 'unrescue')
   })
 
+  test('a rescue image with hw_rescue_device / hw_rescue_bus gives a stable device rescue: its disk joins the server\'s own', async () => {
+    const s = await bootServer(c, c.demo)
+    const images = c.cloud.service('image', await c.cloud.demo())
+    const img = await images.post('/v2/images', { name: 'rescue', disk_format: 'raw', container_format: 'bare', hw_rescue_device: 'disk', hw_rescue_bus: 'scsi' })
+    assert.equal(img.status, 201, JSON.stringify(img.body))
+    assert.equal((await images.raw('PUT', `/v2/images/${img.body.id}/file`, Buffer.alloc(512), { 'content-type': 'application/octet-stream' })).status, 204)
+    const disks = async () => (await c.admin.get(`/v2.1/servers/${s.id}/diagnostics`, { 'openstack-api-version': 'compute 2.48' })).body.disk_details.length
+    const own = await disks()
+
+    assert.equal((await action(s.id, { rescue: { rescue_image_ref: img.body.id } })).status, 200)
+    await waitForStatus(c.demo, s.id, 'RESCUE')
+    const log = (await action(s.id, { 'os-getConsoleOutput': {} })).body.output
+    assert.match(log, new RegExp(`stable device rescue: image ${img.body.id} attached as disk sda on the scsi bus`))
+    assert.equal(await disks(), own + 1)
+    assert.equal((await action(s.id, { unrescue: null })).status, 202)
+    await waitForStatus(c.demo, s.id, 'ACTIVE')
+    assert.equal(await disks(), own)
+
+    // The server's own image, without those properties: the classic rescue, from that image.
+    assert.equal((await action(s.id, { rescue: null })).status, 200)
+    await waitForStatus(c.demo, s.id, 'RESCUE')
+    assert.match((await action(s.id, { 'os-getConsoleOutput': {} })).body.output, new RegExp(`rescue boot from image ${c.imageId}`))
+    assert.equal(await disks(), own)
+  })
+
   test('changePassword sets the guest password; a stopped server is 409', async () => {
     const s = await bootServer(c, c.demo)
     const r = await action(s.id, { changePassword: { adminPass: 'New-pass-1' } })

@@ -17,6 +17,7 @@ import { atLeast } from '../microversion.ts'
 import { beginTransition, serverViewOf } from '../server-lookup.ts'
 import { canonicalIpv6 } from '../access-ips.ts'
 import { accepted, type ServerAction } from './action.ts'
+import { stableRescueDevice } from '../../model/rescue.ts'
 
 const T = TaskState
 const V = VmState
@@ -248,18 +249,23 @@ export const guestActions: Record<string, ServerAction> = {
     if (i.locked && !isAdmin(deps, req)) throw conflict(`Instance ${i.uuid} is locked`)
     if (![V.ACTIVE, V.STOPPED, V.ERROR].includes(i.vm_state as never)) throw conflict(`Cannot 'rescue' instance ${i.uuid} while it is in vm_state ${i.vm_state}`)
     let rescueImageRef = ''
+    // The rescue image's properties; without one, those of the server's own image, kept at boot.
+    let rescueProps: Record<string, unknown> = Object.fromEntries(Object.entries(i.system_metadata)
+      .filter(([k]) => k.startsWith('image_')).map(([k, v]) => [k.slice(6), v]))
     if (b.rescue_image_ref) {
       const id = b.rescue_image_ref.split('/').at(-1)!
       const image = isUuid(id) ? await deps.images(callerOf(req).token).get(id) : undefined
       if (!image) throw badRequest(`Requested rescue image '${b.rescue_image_ref}' is not supported`)
       rescueImageRef = image.id
+      rescueProps = image as unknown as Record<string, unknown>
     }
+    const stableRescue = stableRescueDevice(rescueProps)
     if (!i.image_ref) throw badRequest(`Instance ${i.uuid} cannot be rescued: Cannot rescue a volume-backed instance`)
     const started = await beginTransition(deps, req, i, {
       action: 'rescue', vmStates: [V.ACTIVE, V.STOPPED, V.ERROR], taskStates: [null], changes: { task_state: T.RESCUING }, record: 'rescue',
     })
     await deps.rpc.castAgent(started.host!, 'rescueInstance', {
-      context: requestContext(deps, req), instance: started, rescueImageRef: rescueImageRef || i.image_ref, rescuePassword: password,
+      context: requestContext(deps, req), instance: started, rescueImageRef: rescueImageRef || i.image_ref, rescuePassword: password, stableRescue,
     })
     return { status: 200, body: { adminPass: password } }
   },
@@ -288,3 +294,4 @@ export const guestActions: Record<string, ServerAction> = {
     return accepted()
   },
 }
+

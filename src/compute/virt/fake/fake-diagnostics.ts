@@ -15,6 +15,8 @@ export type MeasuredGuest = {
   networkInfo: NetworkInfo
   configDrive: boolean
   volumeDevices?: string[]
+  /** The rescue disk while in a stable device rescue. */
+  rescueDisk?: string | null
   bootedAt?: number
 }
 
@@ -27,7 +29,17 @@ export function fakeDiskDevices(g: MeasuredGuest): string[] {
     const name = `vd${String.fromCharCode(97 + n)}`
     if (!volumes.includes(name)) names.push(name)
   }
-  return [...names, ...volumes]
+  return [...names, ...volumes, ...(g.rescueDisk ? [g.rescueDisk] : [])]
+}
+
+/** The rescue disk's name on `bus`, as libvirt names a disk there (vd… on virtio, sd… on scsi, sata and usb, hd… on ide), after the disks the guest has. */
+export function fakeRescueDisk(g: MeasuredGuest, bus: string): string {
+  const prefix = bus === 'virtio' ? 'vd' : bus === 'ide' ? 'hd' : bus === 'fdc' ? 'fd' : 'sd'
+  const taken = new Set(fakeDiskDevices({ ...g, rescueDisk: null }))
+  for (let n = 0; ; n++) {
+    const name = `${prefix}${String.fromCharCode(97 + n)}`
+    if (!taken.has(name)) return name
+  }
 }
 
 export function fakeDiagnostics(g: MeasuredGuest, nowMs: number): GuestDiagnostics {

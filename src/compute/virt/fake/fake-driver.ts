@@ -10,9 +10,10 @@
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { FlavorSnapshot, NetworkInfo } from '../../model/instance.ts'
+import type { RescueDevice } from '../../model/rescue.ts'
 import { PowerState } from '../../model/states.ts'
 import type { DriverCapabilities, GuestDiagnostics, GuestSpec, GuestState, HostResources, VirtDriver } from '../driver.ts'
-import { fakeDiagnostics } from './fake-diagnostics.ts'
+import { fakeDiagnostics, fakeRescueDisk } from './fake-diagnostics.ts'
 import { FileMap, FileSet } from './file-map.ts'
 
 export type FakeDriverOptions = {
@@ -38,6 +39,8 @@ export type FakeGuest = {
   imageRef: string
   networkInfo: NetworkInfo
   rescued: boolean
+  /** In a stable device rescue: the rescue disk's device name (vdb, sda…), after the guest's own. */
+  rescueDisk?: string | null
   adminPassword: string | null
   console: string[]
   configDrive: boolean
@@ -217,16 +220,20 @@ export class FakeDriver implements VirtDriver {
     (await this.#guest('resume', guest.uuid)).powerState = PowerState.RUNNING
   }
 
-  async rescue(guest: GuestSpec, rescueImageRef: string): Promise<void> {
+  async rescue(guest: GuestSpec, rescueImageRef: string, _password: string | null, stable: RescueDevice | null = null): Promise<void> {
     const g = await this.#guest('rescue', guest.uuid)
     g.rescued = true
+    g.rescueDisk = stable ? fakeRescueDisk(g, stable.bus) : null
     g.powerState = PowerState.RUNNING
-    g.console.push(`rescue boot from image ${rescueImageRef}`)
+    g.console.push(stable
+      ? `stable device rescue: image ${rescueImageRef} attached as ${stable.device} ${g.rescueDisk} on the ${stable.bus} bus; the server's own disks keep their places`
+      : `rescue boot from image ${rescueImageRef}`)
   }
 
   async unrescue(guest: GuestSpec): Promise<void> {
     const g = await this.#guest('unrescue', guest.uuid)
     g.rescued = false
+    g.rescueDisk = null
     g.powerState = PowerState.RUNNING
   }
 

@@ -230,6 +230,9 @@ describe('rescue and password', () => {
     await waitForStatus(c.demo, s.id, 'RESCUE')
     assert.match((await action(s.id, { 'os-getConsoleOutput': {} })).body.output, new RegExp(`rescue boot from image ${c.imageId}`))
     assert.equal(await disks(), own)
+    assert.equal((await c.demo.delete(`/v2.1/servers/${s.id}`)).status, 204)
+    await waitForStatus(c.demo, s.id, 'DELETED')
+    assert.equal((await images.delete(`/v2/images/${img.body.id}`)).status, 204)
   })
 
   test('changePassword sets the guest password; a stopped server is 409', async () => {

@@ -82,7 +82,7 @@ export const computeTempest: TempestService = {
         snapshot: true,
         interface_attach: true,
         metadata_service: false,
-        personality: false,
+        personality: true,
         config_drive: false,
         spice_console: false,
         vnc_console: false,

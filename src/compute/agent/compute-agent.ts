@@ -80,7 +80,7 @@ export function createComputeAgent(deps: ComputeAgentDeps): { rpc: AgentRpc; sta
         }
         i = await update(uuid, { task_state: TaskState.SPAWNING, info_cache: info }, [TaskState.NETWORKING])
         if (!i) throw new Error('deleted during networking')
-        await driver.spawn(guestOf(i, { adminPassword: b.adminPassword }))
+        await driver.spawn(guestOf(i, { adminPassword: b.adminPassword, injectedFiles: b.injectedFiles ?? [] }))
         spawned = true
         const done = await update(uuid, {
           vm_state: VmState.ACTIVE, task_state: null, power_state: PowerState.RUNNING, launched_at: new Date().toISOString(), progress: 0,

@@ -69,7 +69,7 @@ export function guestAgentActions(ctx: AgentContext): GuestAgentActions {
         const wasStopped = i.vm_state === VmState.STOPPED
         await step(i.uuid, T.REBUILD_BLOCK_DEVICE_MAPPING, [T.REBUILDING])
         const now = await step(i.uuid, T.REBUILD_SPAWNING, [T.REBUILD_BLOCK_DEVICE_MAPPING])
-        await driver.rebuild(guestOf(now, { imageRef: args.imageRef || now.image_ref, adminPassword: args.adminPassword }))
+        await driver.rebuild(guestOf(now, { imageRef: args.imageRef || now.image_ref, adminPassword: args.adminPassword, injectedFiles: args.injectedFiles ?? [] }))
         const launched = { launched_at: new Date().toISOString(), progress: 0 }
         if (wasStopped) {
           // A stopped server comes back stopped (Nova powers it off after the rebuild).

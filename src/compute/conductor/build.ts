@@ -43,7 +43,7 @@ async function sendToHost(deps: ConductorDeps, instance: Instance, selection: Se
 
 export function buildWorkflows(deps: ConductorDeps): Pick<ConductorRpc, 'buildInstances' | 'rescheduleBuild'> {
   return {
-    async buildInstances({ context, instanceUuids, spec, adminPassword, requestedNetworks, blockDevices }) {
+    async buildInstances({ context, instanceUuids, spec, adminPassword, requestedNetworks, blockDevices, injectedFiles }) {
       for (const uuid of instanceUuids) {
         await actionEvent(deps.db, { uuid, requestId: context.requestId, event: 'conductor_schedule_and_build_instances', phase: 'start', host: deps.host })
       }
@@ -69,7 +69,7 @@ export function buildWorkflows(deps: ConductorDeps): Pick<ConductorRpc, 'buildIn
           if (instance?.task_state === TaskState.DELETING) await deps.destroyed(uuid)
           continue
         }
-        const sent = await sendToHost(deps, instance, chosen, { context, spec, alternates, adminPassword, requestedNetworks, blockDevices: blockDevices as BuildRequest['blockDevices'] })
+        const sent = await sendToHost(deps, instance, chosen, { context, spec, alternates, adminPassword, requestedNetworks, blockDevices: blockDevices as BuildRequest['blockDevices'], injectedFiles })
         if (!sent) await deps.destroyed(uuid)
       }
     },

@@ -5,6 +5,9 @@
  */
 
 /** A flavor as an instance remembers it: later changes to the flavor do not change the instance. */
+/** A personality file (below microversion 2.57): where to write it in the guest, and its contents in base64. */
+export type InjectedFile = { path: string; contents: string }
+
 export type FlavorSnapshot = {
   flavorid: string
   name: string

@@ -4,7 +4,7 @@
  * instance through the conductor. Calls (console output, interface attach) answer directly.
  */
 import type { GuestDiagnostics } from '../model/diagnostics.ts'
-import type { Instance, RequestContext, RequestedNetwork, RequestSpec, Selection, Vif } from '../model/instance.ts'
+import type { InjectedFile, Instance, RequestContext, RequestedNetwork, RequestSpec, Selection, Vif } from '../model/instance.ts'
 import type { RescueDevice } from '../model/rescue.ts'
 
 export const agentTopic = (host: string) => `compute.${host}`
@@ -20,6 +20,8 @@ export type BuildRequest = {
   requestedNetworks: RequestedNetwork[] | 'auto' | 'none'
   /** Block device mappings: image and volume sources (volumes come with the block storage service). */
   blockDevices: Array<{ source_type: string; destination_type: string; uuid?: string; boot_index?: number | null; volume_size?: number | null; delete_on_termination?: boolean }>
+  /** Personality files (below 2.57); never stored, as in Nova: they travel with the request. */
+  injectedFiles?: InjectedFile[]
 }
 
 /** An event another service sends about an instance (Nova's InstanceExternalEvent). */
@@ -39,7 +41,7 @@ export type AgentRpc = {
   resumeInstance(args: ActionRequest): Promise<void>
   rescueInstance(args: ActionRequest & { rescueImageRef: string; rescuePassword: string | null; stableRescue?: RescueDevice | null }): Promise<void>
   unrescueInstance(args: ActionRequest): Promise<void>
-  rebuildInstance(args: ActionRequest & { imageRef: string; adminPassword: string | null; evacuate?: boolean; preserveEphemeral?: boolean }): Promise<void>
+  rebuildInstance(args: ActionRequest & { imageRef: string; adminPassword: string | null; evacuate?: boolean; preserveEphemeral?: boolean; injectedFiles?: InjectedFile[] }): Promise<void>
   snapshotInstance(args: ActionRequest & { imageId: string }): Promise<void>
   /** Snapshots into the queued image `imageId`, then deletes the oldest backups of this instance and `backupType` beyond `rotation`. */
   backupInstance(args: ActionRequest & { imageId: string; backupType: string; rotation: number }): Promise<void>

@@ -2,7 +2,7 @@
  * @module The conductor's RPC API (topic `conductor`): the multi-step workflows the API starts,
  * and the only path from compute agents to the database (agents never open it, as in Nova).
  */
-import type { Instance, RequestContext, RequestSpec, Selection } from '../model/instance.ts'
+import type { InjectedFile, Instance, RequestContext, RequestSpec, Selection } from '../model/instance.ts'
 import type { Migration } from '../model/migration.ts'
 
 export const CONDUCTOR_TOPIC = 'conductor'
@@ -33,7 +33,7 @@ export type ServiceReport = {
 
 export type ConductorRpc = {
   /** From the API: schedule and build these instances (cast). */
-  buildInstances(args: { context: RequestContext; instanceUuids: string[]; spec: RequestSpec; adminPassword: string | null; requestedNetworks: RequestSpec['requested_networks']; blockDevices: unknown[] }): Promise<void>
+  buildInstances(args: { context: RequestContext; instanceUuids: string[]; spec: RequestSpec; adminPassword: string | null; requestedNetworks: RequestSpec['requested_networks']; blockDevices: unknown[]; injectedFiles?: InjectedFile[] }): Promise<void>
   /** From the API: cold migrate or resize; schedules, then starts prep_resize on the destination (call, so the API can answer 400/409 with no host). */
   migrateServer(args: {
     context: RequestContext; instanceUuid: string; newFlavorId: string | null; host: string | null

@@ -6,7 +6,7 @@
  * nothing behind). Idempotent where Nova relies on it: destroy of a missing guest succeeds.
  */
 import type { GuestDiagnostics } from '../model/diagnostics.ts'
-import type { FlavorSnapshot, NetworkInfo } from '../model/instance.ts'
+import type { FlavorSnapshot, InjectedFile, NetworkInfo } from '../model/instance.ts'
 import type { RescueDevice } from '../model/rescue.ts'
 import type { PowerState } from '../model/states.ts'
 
@@ -33,6 +33,8 @@ export type GuestSpec = {
   keyData: string | null
   configDrive: boolean
   adminPassword: string | null
+  /** Personality files to write into the guest as it is created or rebuilt. */
+  injectedFiles?: InjectedFile[]
 }
 
 export type HostResources = {

@@ -138,6 +138,46 @@ describe('state machine', () => {
   })
 })
 
+describe('personality files (below 2.57)', () => {
+  const v256 = { 'OpenStack-API-Version': 'compute 2.56' }
+  const file = (path: string, text: string) => ({ path, contents: Buffer.from(text).toString('base64') })
+  const boot = (personality: unknown, headers: Record<string, string> = v256) =>
+    c.demo.post('/v2.1/servers', { server: { name: 'files', imageRef: c.imageId, flavorRef: '42', networks: [{ uuid: c.networkId }], personality } }, headers)
+  const consoleOf = async (id: string) => (await c.demo.post(`/v2.1/servers/${id}/action`, { 'os-getConsoleOutput': {} })).body.output as string
+
+  test('are written into the guest at create and at rebuild', async () => {
+    const r = await boot([file('/etc/motd', 'hello'), file('/root/notes.txt', 'twelve bytes')])
+    assert.equal(r.status, 202, JSON.stringify(r.body))
+    const id = r.body.server.id
+    await waitForStatus(c.demo, id, 'ACTIVE')
+    const log = await consoleOf(id)
+    assert.match(log, /injected file \/etc\/motd \(5 bytes\)/)
+    assert.match(log, /injected file \/root\/notes.txt \(12 bytes\)/)
+    const rebuilt = await c.demo.post(`/v2.1/servers/${id}/action`, { rebuild: { imageRef: c.imageId, personality: [file('/etc/issue', 'rebuilt')] } }, v256)
+    assert.equal(rebuilt.status, 202, JSON.stringify(rebuilt.body))
+    await waitForStatus(c.demo, id, 'ACTIVE')
+    assert.match(await consoleOf(id), /injected file \/etc\/issue \(7 bytes\)/)
+    novaError(await c.demo.post(`/v2.1/servers/${id}/action`, { rebuild: { imageRef: c.imageId, personality: [] } }, { 'OpenStack-API-Version': 'compute 2.57' }), 400, 'badRequest')
+    await c.demo.delete(`/v2.1/servers/${id}`)
+    await waitForStatus(c.demo, id, 'DELETED')
+  })
+
+  test('over the injected file quotas is 403, a malformed file 400, and from 2.57 the field is refused; nothing is created', async () => {
+    const before = await serverCount(c.demo)
+    const limits = (await c.demo.get('/v2.1/limits', v256)).body.limits.absolute
+    const max = limits.maxPersonality as number
+    assert.ok(max > 0)
+    novaError(await boot(Array.from({ length: max + 1 }, (_, n) => file(`/f${n}`, 'x'))), 403, 'forbidden', 'Personality file limit exceeded')
+    novaError(await boot([file(`/${'p'.repeat(255)}`, 'x')]), 403, 'forbidden', 'Personality file path exceeds maximum 255')
+    const big = 'y'.repeat(limits.maxPersonalitySize)
+    novaError(await boot([file('/big', big)]), 403, 'forbidden', `Personality file content exceeds maximum ${limits.maxPersonalitySize}`)
+    novaError(await boot([{ path: '/a', contents: 'not base64!' }]), 400, 'badRequest', "Invalid input for field/attribute contents. Value: not base64!. 'not base64!' is not a 'base64'")
+    novaError(await boot([{ path: '/a', contents: 'eA==', mode: '0644' }]), 400, 'badRequest')
+    novaError(await boot([file('/a', 'x')], { 'OpenStack-API-Version': 'compute 2.57' }), 400, 'badRequest', /'personality' was unexpected/)
+    assert.equal(await serverCount(c.demo), before)
+  })
+})
+
 describe('bad input changes nothing', () => {
   const boot = (server: Record<string, unknown>, as = () => c.demo) => as().post('/v2.1/servers', { server: { name: 'bad', imageRef: c.imageId, flavorRef: '42', ...server } })
 

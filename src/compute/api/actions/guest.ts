@@ -18,6 +18,7 @@ import { beginTransition, serverViewOf } from '../server-lookup.ts'
 import { canonicalIpv6 } from '../access-ips.ts'
 import { accepted, type ServerAction } from './action.ts'
 import { stableRescueDevice } from '../../model/rescue.ts'
+import { injectedFilesOf } from '../personality.ts'
 
 const T = TaskState
 const V = VmState
@@ -152,6 +153,7 @@ export const guestActions: Record<string, ServerAction> = {
     if (b.metadata && deps.config.quotas.metadataItems >= 0 && Object.keys(b.metadata).length > deps.config.quotas.metadataItems) {
       throw new NovaError(403, `Quota exceeded for metadata_items: Requested ${Object.keys(b.metadata).length}, but already used 0 of ${deps.config.quotas.metadataItems} metadata_items`)
     }
+    const injectedFiles = await injectedFilesOf(deps, i.project_id, callerOf(req).userId, b.personality)
     // Nova checks the lock and state before it looks at the image.
     if (i.locked && !isAdmin(deps, req)) throw conflict(`Instance ${i.uuid} is locked`)
     if (![V.ACTIVE, V.STOPPED, V.ERROR].includes(i.vm_state as never)) throw conflict(`Cannot 'rebuild' instance ${i.uuid} while it is in vm_state ${i.vm_state}`)
@@ -195,7 +197,7 @@ export const guestActions: Record<string, ServerAction> = {
       action: 'rebuild', vmStates: [V.ACTIVE, V.STOPPED, V.ERROR], taskStates: [null], changes, record: 'rebuild',
     })
     await deps.rpc.castAgent(started.host!, 'rebuildInstance', {
-      context: requestContext(deps, req), instance: started, imageRef: image.id, adminPassword: password,
+      context: requestContext(deps, req), instance: started, imageRef: image.id, adminPassword: password, injectedFiles,
       preserveEphemeral: b.preserve_ephemeral === true || b.preserve_ephemeral === 'true',
     })
     let server: Record<string, unknown>

@@ -8,6 +8,7 @@ import { nowIso } from '../../../common/db/columns.ts'
 import { callerOf } from '../../../identity/auth-middleware.ts'
 import { recordAction } from '../../db/actions.ts'
 import { checkServerQuota } from '../../db/quotas.ts'
+import { injectedFilesOf } from '../personality.ts'
 import { badRequest, NovaError } from '../../errors.ts'
 import type { FlavorSnapshot, RequestedNetwork, RequestSpec } from '../../model/instance.ts'
 import { TaskState, VmState } from '../../model/states.ts'
@@ -203,6 +204,8 @@ export async function createServer(deps: ComputeApiDeps, req: ComputeRequest) {
     }
   }
 
+  const injectedFiles = await injectedFilesOf(deps, projectId, caller.userId, s.personality)
+
   // Quota: as many servers as fit between min_count and max_count (Nova's behaviour).
   let count = maxCount
   for (;;) {
@@ -266,7 +269,7 @@ export async function createServer(deps: ComputeApiDeps, req: ComputeRequest) {
   deps.log.info(`accepted ${count} server${count > 1 ? 's' : ''} "${s.name}" for scheduling`, { request_id: req.requestId, instances: uuids.join(',') })
   await deps.rpc.castConductor('buildInstances', {
     context: requestContext(deps, req), instanceUuids: uuids, spec, adminPassword: adminPass,
-    requestedNetworks: networks.length ? networks : 'none', blockDevices: bdms,
+    requestedNetworks: networks.length ? networks : 'none', blockDevices: bdms, injectedFiles,
   })
 
   if (truthy(s.return_reservation_id)) return { status: 202, body: { reservation_id: reservationId } }

@@ -39,6 +39,8 @@ export type FakeGuest = {
   imageRef: string
   networkInfo: NetworkInfo
   rescued: boolean
+  /** Personality files written at the last create or rebuild: path → contents, decoded. */
+  files?: Record<string, string>
   /** In a stable device rescue: the rescue disk's device name (vdb, sda…), after the guest's own. */
   rescueDisk?: string | null
   adminPassword: string | null
@@ -172,7 +174,12 @@ export class FakeDriver implements VirtDriver {
       uuid: guest.uuid, name: guest.name, powerState: PowerState.RUNNING, flavor: guest.flavor, imageRef: guest.imageRef,
       networkInfo: guest.networkInfo, rescued: false, adminPassword: guest.adminPassword, migratingTo: null,
       configDrive: guest.configDrive, volumeDevices: guest.disks.volumes.map((v) => v.device.replace(/^\/dev\//, '')), bootedAt: Date.now(),
-      console: [`Nubis fake hypervisor on ${this.#host}`, `booting ${guest.hostname} from image ${guest.imageRef || '(volume)'}`, `${guest.hostname} login:`],
+      files: Object.fromEntries((guest.injectedFiles ?? []).map((f) => [f.path, Buffer.from(f.contents, 'base64').toString('utf8')])),
+      console: [
+        `Nubis fake hypervisor on ${this.#host}`, `booting ${guest.hostname} from image ${guest.imageRef || '(volume)'}`,
+        ...(guest.injectedFiles ?? []).map((f) => `injected file ${f.path} (${Buffer.from(f.contents, 'base64').length} bytes)`),
+        `${guest.hostname} login:`,
+      ],
     })
   }
 

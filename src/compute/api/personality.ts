@@ -9,7 +9,11 @@ import { quotaLimits } from '../db/quotas.ts'
 import type { InjectedFile } from '../model/instance.ts'
 import type { ComputeApiDeps } from './context.ts'
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+/** Base64 text as Nova's validator takes it (user_data, personality contents): whitespace aside, the alphabet with its padding. */
+export function isBase64(text: string): boolean {
+  const compact = text.replace(/\s/g, '')
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(compact) && compact.length % 4 === 0
+}
 
 /** The files of a `personality` list; [] when there is none. */
 export async function injectedFilesOf(deps: ComputeApiDeps, projectId: string, userId: string, personality: unknown): Promise<InjectedFile[]> {
@@ -26,8 +30,7 @@ export async function injectedFilesOf(deps: ComputeApiDeps, projectId: string, u
     for (const [field, value] of [['path', path], ['contents', contents]] as const) {
       if (typeof value !== 'string') throw badRequest(`Invalid input for field/attribute ${field}. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not of type 'string'`)
     }
-    const compact = (contents as string).replace(/\s/g, '')
-    if (!BASE64.test(compact) || compact.length % 4 !== 0) throw badRequest(`Invalid input for field/attribute contents. Value: ${contents}. '${contents}' is not a 'base64'`)
+    if (!isBase64(contents as string)) throw badRequest(`Invalid input for field/attribute contents. Value: ${contents}. '${contents}' is not a 'base64'`)
     files.push({ path: path as string, contents: contents as string })
   }
   if (!files.length) return files

@@ -18,7 +18,7 @@ import { beginTransition, serverViewOf } from '../server-lookup.ts'
 import { canonicalIpv6 } from '../access-ips.ts'
 import { accepted, type ServerAction } from './action.ts'
 import { stableRescueDevice } from '../../model/rescue.ts'
-import { injectedFilesOf } from '../personality.ts'
+import { injectedFilesOf, isBase64 } from '../personality.ts'
 
 const T = TaskState
 const V = VmState
@@ -147,8 +147,7 @@ export const guestActions: Record<string, ServerAction> = {
     if (b.accessIPv4 !== undefined && isIP(b.accessIPv4) !== 4) throw badRequest(`Invalid input for field/attribute accessIPv4. Value: ${b.accessIPv4}. '${b.accessIPv4}' is not a 'ipv4'`)
     if (b.accessIPv6 !== undefined && isIP(b.accessIPv6) !== 6) throw badRequest(`Invalid input for field/attribute accessIPv6. Value: ${b.accessIPv6}. '${b.accessIPv6}' is not a 'ipv6'`)
     if (typeof b.user_data === 'string') {
-      const b64 = b.user_data.replace(/\s/g, '')
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw badRequest('User data needs to be valid base 64.')
+      if (!isBase64(b.user_data)) throw badRequest('User data needs to be valid base 64.')
     }
     if (b.metadata && deps.config.quotas.metadataItems >= 0 && Object.keys(b.metadata).length > deps.config.quotas.metadataItems) {
       throw new NovaError(403, `Quota exceeded for metadata_items: Requested ${Object.keys(b.metadata).length}, but already used 0 of ${deps.config.quotas.metadataItems} metadata_items`)

@@ -8,7 +8,7 @@ import { nowIso } from '../../../common/db/columns.ts'
 import { callerOf } from '../../../identity/auth-middleware.ts'
 import { recordAction } from '../../db/actions.ts'
 import { checkServerQuota } from '../../db/quotas.ts'
-import { injectedFilesOf } from '../personality.ts'
+import { injectedFilesOf, isBase64 } from '../personality.ts'
 import { badRequest, NovaError } from '../../errors.ts'
 import type { FlavorSnapshot, RequestedNetwork, RequestSpec } from '../../model/instance.ts'
 import { TaskState, VmState } from '../../model/states.ts'
@@ -120,8 +120,7 @@ export async function createServer(deps: ComputeApiDeps, req: ComputeRequest) {
   if (s.accessIPv4 !== undefined && isIP(s.accessIPv4) !== 4) throw badRequest(`Invalid input for field/attribute accessIPv4. Value: ${s.accessIPv4}. '${s.accessIPv4}' is not a 'ipv4'`)
   if (s.accessIPv6 !== undefined && isIP(s.accessIPv6) !== 6) throw badRequest(`Invalid input for field/attribute accessIPv6. Value: ${s.accessIPv6}. '${s.accessIPv6}' is not a 'ipv6'`)
   if (s.user_data) {
-    const b64 = s.user_data.replace(/\s/g, '')
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw badRequest('User data needs to be valid base 64.')
+    if (!isBase64(s.user_data)) throw badRequest('User data needs to be valid base 64.')
   }
   const minCount = Number(s.min_count ?? 1)
   const maxCount = Number(s.max_count ?? minCount)

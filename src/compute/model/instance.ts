@@ -129,3 +129,9 @@ export type Selection = {
   /** Placement allocation request for this host (resource provider → resources). */
   allocation: Record<string, { resources: Record<string, number> }>
 }
+
+/** The boot image's properties, as kept in system_metadata (`image_<name>`) when the server was created; min_ram and min_disk are not properties. */
+export function bootImageProperties(systemMetadata: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(systemMetadata)
+    .filter(([k]) => k.startsWith('image_') && k !== 'image_min_ram' && k !== 'image_min_disk').map(([k, v]) => [k.slice(6), v]))
+}

@@ -9,7 +9,7 @@ import { validator } from '../../../common/http/validation.ts'
 import type { ImageView } from '../../../image/client.ts'
 import { callerOf } from '../../../identity/auth-middleware.ts'
 import { badRequest, conflict, NovaError } from '../../errors.ts'
-import type { Instance } from '../../model/instance.ts'
+import { bootImageProperties, type Instance } from '../../model/instance.ts'
 import { TaskState, VmState } from '../../model/states.ts'
 import type { InstanceChanges } from '../../rpc/conductor-rpc.ts'
 import { authorize, isAdmin, linkBase, requestContext, versionOf, type ComputeApiDeps, type ComputeRequest } from '../context.ts'
@@ -251,8 +251,7 @@ export const guestActions: Record<string, ServerAction> = {
     if (![V.ACTIVE, V.STOPPED, V.ERROR].includes(i.vm_state as never)) throw conflict(`Cannot 'rescue' instance ${i.uuid} while it is in vm_state ${i.vm_state}`)
     let rescueImageRef = ''
     // The rescue image's properties; without one, those of the server's own image, kept at boot.
-    let rescueProps: Record<string, unknown> = Object.fromEntries(Object.entries(i.system_metadata)
-      .filter(([k]) => k.startsWith('image_')).map(([k, v]) => [k.slice(6), v]))
+    let rescueProps: Record<string, unknown> = bootImageProperties(i.system_metadata)
     if (b.rescue_image_ref) {
       const id = b.rescue_image_ref.split('/').at(-1)!
       const image = isUuid(id) ? await deps.images(callerOf(req).token).get(id) : undefined

@@ -4,7 +4,9 @@
  * in a compute database; the real scheduler asks for candidates, filters, weighs and claims, and
  * the claim is released after each request so every request sees the same cloud. Baseline, side
  * by side: placement's allocation-candidates call alone. Each run starts its own placement, so a
- * placement setting (random candidate order) can differ between runs.
+ * placement setting (random candidate order) can differ between runs. Placement runs either in a
+ * process of its own (as on another host) or in the scheduler's process, as `nubis up` runs them,
+ * where the scheduler asks it for candidates directly (claims still go over HTTP).
  */
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -12,7 +14,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../src/common/db/database.ts'
 import { migrateToLatest } from '../src/common/db/migrate.ts'
+import { commonConfigSchema } from '../src/common/config/common-config.ts'
 import { configSchema, loadConfig } from '../src/common/config/load-config.ts'
+import { createLocalServices } from '../src/common/local-services.ts'
+import { createInProcessTransport } from '../src/common/rpc/in-process.ts'
+import { configSections, type NubisConfig } from '../src/cli/services.ts'
+import { LOCAL_PLACEMENT, type LocalPlacement } from '../src/placement/local.ts'
+import { startPlacement } from '../src/placement/services.ts'
 import { silentLogger } from '../src/common/log/logger.ts'
 import { computeConfigSchema, type ComputeConfig } from '../src/compute/config.ts'
 import { computeMigrations } from '../src/compute/db/migrations.ts'
@@ -32,6 +40,8 @@ export type SchedulingRun = {
   requests: number
   maxPlacementResults: number
   randomize: boolean
+  /** Placement in the scheduler's process (`nubis up`), asked directly for candidates; otherwise its own process, over HTTP. */
+  inProcess: boolean
 }
 
 export type SchedulingResult = SchedulingRun & {
@@ -56,18 +66,27 @@ export async function benchScheduling(run: SchedulingRun): Promise<SchedulingRes
     NUBIS_IDENTITY__BOOTSTRAP__ADMIN_PASSWORD: PASSWORD, NUBIS_PLACEMENT__RANDOMIZE_ALLOCATION_CANDIDATES: String(run.randomize),
   }
   await runToEnd(['identity', 'bootstrap'], env)
-  const server = await startNubis(['run', 'identity', 'placement'], env, `http://127.0.0.1:${ports.placement}/`)
+  const server = await startNubis(['run', 'identity', ...(run.inProcess ? [] : ['placement'])], env, run.inProcess ? `http://127.0.0.1:${ports.identity}/v3` : `http://127.0.0.1:${ports.placement}/`)
   try {
     const token = await adminToken(`http://127.0.0.1:${ports.identity}`, PASSWORD)
-    return await measure(run, `http://127.0.0.1:${ports.placement}`, token)
+    if (!run.inProcess) return await measure(run, `http://127.0.0.1:${ports.placement}`, token)
+    // Placement started here, as `nubis up` starts it beside compute; the scheduler finds it through `local`.
+    const config = loadConfig<NubisConfig>({ schema: configSchema(commonConfigSchema, configSections), env })
+    const local = createLocalServices()
+    const placement = await startPlacement({ config, log: silentLogger, transport: createInProcessTransport(), local })
+    try {
+      return await measure(run, placement.url!, token, () => local.find<LocalPlacement>(LOCAL_PLACEMENT))
+    } finally {
+      await placement.stop()
+    }
   } finally {
     await stop(server)
     rmSync(dataDir, { recursive: true, force: true })
   }
 }
 
-async function measure(run: SchedulingRun, placementUrl: string, token: string): Promise<SchedulingResult> {
-  const claims = placementClaims(placementUrl, async () => token)
+async function measure(run: SchedulingRun, placementUrl: string, token: string, local?: () => LocalPlacement | undefined): Promise<SchedulingResult> {
+  const claims = placementClaims(placementUrl, async () => token, local)
   const database = openDatabase<ComputeDb>('sqlite::memory:')
   await migrateToLatest(database.db, 'compute', computeMigrations, silentLogger)
   const config = loadConfig<{ compute: ComputeConfig }>({

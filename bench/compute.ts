@@ -72,8 +72,10 @@ export async function benchCompute(): Promise<void> {
 export async function benchSchedulingAtScale(): Promise<void> {
   const { benchScheduling } = await import('./compute-scheduling.ts')
   const runs = [
-    { label: 'Nova defaults', hosts: 1000, requests: 1000, maxPlacementResults: 1000, randomize: false },
-    { label: 'large-cloud settings', hosts: 1000, requests: 1000, maxPlacementResults: 50, randomize: true },
+    { label: 'Nova defaults, placement in its own process', hosts: 1000, requests: 1000, maxPlacementResults: 1000, randomize: false, inProcess: false },
+    { label: 'Nova defaults, placement in the scheduler\'s process (nubis up)', hosts: 1000, requests: 1000, maxPlacementResults: 1000, randomize: false, inProcess: true },
+    { label: 'large-cloud settings, placement in its own process', hosts: 1000, requests: 1000, maxPlacementResults: 50, randomize: true, inProcess: false },
+    { label: 'large-cloud settings, placement in the scheduler\'s process (nubis up)', hosts: 1000, requests: 1000, maxPlacementResults: 50, randomize: true, inProcess: true },
   ]
   const results = []
   for (const { label, ...run } of runs) {

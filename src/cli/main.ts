@@ -12,6 +12,7 @@ import { configSchema, describeConfig, loadConfig } from '../common/config/load-
 import { ConfigError } from '../common/errors.ts'
 import { createLogger, type Logger } from '../common/log/logger.ts'
 import { createTransport } from '../common/rpc/registry.ts'
+import { createLocalServices } from '../common/local-services.ts'
 import type { RunningService } from '../common/service.ts'
 import { runDoctor, ensureHostPackages } from '../common/host/doctor.ts'
 import { identityUrl, openIdentityDb, rotateFernetKeys, runIdentityBootstrap } from '../identity/services.ts'
@@ -148,13 +149,14 @@ async function run(config: NubisConfig, log: Logger, names: string[]): Promise<n
 /** Starts the services, then waits for SIGINT/SIGTERM and stops them in reverse order. */
 async function runServices(config: NubisConfig, log: Logger, names: string[], onReady: (urls: [string, string][]) => void | Promise<void>): Promise<number> {
   const transport = await createTransport(config.messaging, log)
+  const local = createLocalServices()
   const running: RunningService[] = []
   const stopAll = async () => {
     for (const s of running.toReversed()) await s.stop().catch((err) => log.error('service failed to stop', { error: err }))
     await transport.close()
   }
   try {
-    for (const name of names) running.push(await services[name]({ config, log, transport }))
+    for (const name of names) running.push(await services[name]({ config, log, transport, local }))
   } catch (err) {
     await stopAll()
     throw err

@@ -1,5 +1,6 @@
 /** What the CLI hands every service it starts, and what a started service gives back. */
 import type { CommonConfig } from './config/common-config.ts'
+import type { LocalServices } from './local-services.ts'
 import type { Logger } from './log/logger.ts'
 import type { Transport } from './rpc/transport.ts'
 
@@ -7,6 +8,8 @@ export type ServiceContext<Sections = Record<string, unknown>> = {
   config: CommonConfig & Sections
   log: Logger
   transport: Transport
+  /** What the other services of this process offer directly; absent when the caller starts services one by one. */
+  local?: LocalServices
 }
 
 export type RunningService = {

@@ -58,6 +58,8 @@ export type ComputeConfig = {
     diskWeightMultiplier: number
     /** Choose at random among the best N hosts (host_subset_size). */
     hostSubsetSize: number
+    /** When placement runs in this process, ask it for allocation candidates directly instead of over HTTP. */
+    inProcessPlacement: boolean
     /** Ask placement only for hosts in the aggregates of the requested zone (query_placement_for_availability_zone). */
     queryPlacementForAvailabilityZone: boolean
     /** Confine projects named by an aggregate's filter_tenant_id* metadata to its hosts, through placement (limit_tenants_to_placement_aggregate). */
@@ -145,6 +147,10 @@ export const computeConfigSchema: JsonSchema = {
         cpuWeightMultiplier: num(1, 'Weight of free VCPUs.'),
         diskWeightMultiplier: num(1, 'Weight of free disk.'),
         hostSubsetSize: int(1, 'Choose at random among this many best hosts.', 1),
+        inProcessPlacement: {
+          type: 'boolean', default: true,
+          description: 'When placement runs in this process (nubis up), ask it for allocation candidates directly instead of over HTTP; claims still go over HTTP.',
+        },
         queryPlacementForAvailabilityZone: {
           type: 'boolean', default: true,
           description: 'Ask placement only for hosts in the aggregates of the requested availability zone (the aggregates must be mirrored in placement).',

@@ -4,13 +4,18 @@
  * resource provider of each compute node for the agents. All with compute's service token.
  */
 import { createPlacementClient, PlacementRequestError } from '../placement/client.ts'
+import type { LocalPlacement } from '../placement/local.ts'
 import { ProviderUpdateConflict, type Candidate, type ResourceClaims } from './model/placement.ts'
 
-export function placementClaims(url: string, token: () => Promise<string>): ResourceClaims {
+/**
+ * `local`, when given, is asked on each candidates query for placement running in this process;
+ * when it answers one, the query is put to it directly instead of over HTTP.
+ */
+export function placementClaims(url: string, token: () => Promise<string>, local?: () => LocalPlacement | undefined): ResourceClaims {
   const placement = createPlacementClient({ url, token })
   return {
     async candidates({ resources, required, forbidden, memberOf, limit }) {
-      const res = await placement.allocationCandidates({ resources, required, forbidden, memberOf, limit })
+      const res = await (local?.() ?? placement).allocationCandidates({ resources, required, forbidden, memberOf, limit })
       const out: Candidate[] = []
       // A plain loop: under Nova's default this runs for 1,000 candidates per scheduling request.
       for (const req of res.allocation_requests) {

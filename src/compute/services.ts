@@ -17,6 +17,7 @@ import { serviceTokenSource } from '../identity/service-credentials.ts'
 import { createImageClient } from '../image/client.ts'
 import { imageUrl, type ImageSections } from '../image/services.ts'
 import { networkCatalogEntry, type NetworkSections } from '../network/services.ts'
+import { LOCAL_PLACEMENT, type LocalPlacement } from '../placement/local.ts'
 import { createComputeAgent } from './agent/compute-agent.ts'
 import { createComputeApi } from './api/app.ts'
 import type { ComputeApiDeps } from './api/context.ts'
@@ -82,7 +83,8 @@ async function startParts(ctx: ServiceContext<ComputeSections>, parts: Part[]): 
   const c = config.compute
   const rpc = computeRpc(transport, c.rpcTimeoutMs)
   const serviceToken = serviceTokenSource(config)
-  const claims = placementClaims(placementUrl(config), serviceToken)
+  const inProcess = c.scheduler.inProcessPlacement ? () => ctx.local?.find<LocalPlacement>(LOCAL_PLACEMENT) : undefined
+  const claims = placementClaims(placementUrl(config), serviceToken, inProcess)
   const network = createNetworkApi(networkCatalogEntry(config).url, serviceToken)
   const needsDb = parts.some((p) => p !== 'agent')
   const database = needsDb ? await openComputeDb(config, log) : undefined

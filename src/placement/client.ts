@@ -7,7 +7,9 @@
 import { Agent, request } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 
-export type Resources = Record<string, number>
+import { candidateSearchParams, PLACEMENT_VERSION, withRoots, type AllocationCandidates, type AllocationMap, type CandidateQuery, type Resources } from './candidate-query.ts'
+
+export type { AllocationCandidates, AllocationMap, AllocationRequest, CandidateQuery, ProviderSummary, Resources } from './candidate-query.ts'
 
 /** An inventory as a host reports it; omitted fields take placement's defaults. */
 export type InventorySpec = {
@@ -38,37 +40,6 @@ export type ResourceProvider = {
   generation: number
   parent_provider_uuid: string | null
   root_provider_uuid: string
-}
-
-/** provider uuid → what the consumer takes from it. */
-export type AllocationMap = Record<string, { resources: Resources }>
-
-export type AllocationRequest = { allocations: AllocationMap; mappings?: Record<string, string[]> }
-
-export type ProviderSummary = {
-  resources: Record<string, { capacity: number; used: number }>
-  traits: string[]
-  parent_provider_uuid: string | null
-  root_provider_uuid: string
-}
-
-export type AllocationCandidates = {
-  /** The root provider of each allocation request, in the order placement returned them. */
-  providers: string[]
-  allocation_requests: AllocationRequest[]
-  provider_summaries: Record<string, ProviderSummary>
-}
-
-export type CandidateQuery = {
-  resources: Resources
-  /** Traits the providers must have; a nested list is one any-of group (`in:A,B`). */
-  required?: Array<string | string[]>
-  forbidden?: string[]
-  /** Each inner list: member of at least one of these aggregates; the lists are AND'ed. */
-  memberOf?: string[][]
-  /** Only providers in the tree of this provider. */
-  inTree?: string
-  limit?: number
 }
 
 export type ConsumerAllocations = {
@@ -164,7 +135,7 @@ export type PlacementClient = {
   changeProviderAggregates(uuid: string, change: { add?: string[]; remove?: string[] }): Promise<{ aggregates: string[]; changed: boolean } | undefined>
 }
 
-const VERSION = '1.39'
+const VERSION = PLACEMENT_VERSION
 const RETRIES = 5
 /** Attempts of an aggregate change under generation conflicts (nova retries aggregate_add_host 4 times). */
 const AGGREGATE_ATTEMPTS = 4
@@ -325,22 +296,7 @@ export function createPlacementClient(opts: PlacementClientOptions): PlacementCl
     },
 
     async allocationCandidates(query) {
-      const q = new URLSearchParams()
-      q.set('resources', Object.entries(query.resources).map(([rc, n]) => `${rc}:${n}`).join(','))
-      const plain = (query.required ?? []).filter((r): r is string => typeof r === 'string')
-      const traits = [...plain, ...(query.forbidden ?? []).map((t) => `!${t}`)]
-      if (traits.length) q.append('required', traits.join(','))
-      for (const any of query.required ?? []) if (Array.isArray(any)) q.append('required', `in:${any.join(',')}`)
-      for (const aggs of query.memberOf ?? []) q.append('member_of', aggs.length > 1 ? `in:${aggs.join(',')}` : aggs[0])
-      if (query.inTree) q.set('in_tree', query.inTree)
-      if (query.limit !== undefined) q.set('limit', String(query.limit))
-      const body = (await expect('GET', `/allocation_candidates?${q}`, [200])).body
-      const summaries = body.provider_summaries as Record<string, ProviderSummary>
-      const providers = (body.allocation_requests as AllocationRequest[]).map((r) => {
-        const first = Object.keys(r.allocations)[0]
-        return summaries[first]?.root_provider_uuid ?? first
-      })
-      return { providers, allocation_requests: body.allocation_requests, provider_summaries: summaries }
+      return withRoots((await expect('GET', `/allocation_candidates?${candidateSearchParams(query)}`, [200])).body)
     },
 
     async claim(consumerUuid, c) {

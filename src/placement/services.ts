@@ -17,6 +17,7 @@ import { createCandidateIndex } from './db/candidate-index.ts'
 import { placementMigrations } from './db/migrations.ts'
 import { createNames, syncStandardNames } from './db/names.ts'
 import type { PlacementDb } from './db/schema.ts'
+import { createLocalPlacement, LOCAL_PLACEMENT } from './local.ts'
 import { placementPolicies } from './policies.ts'
 
 export type PlacementSections = { placement: PlacementConfig }
@@ -56,9 +57,14 @@ export async function startPlacement(ctx: ServiceContext<PlacementSections>): Pr
     const server = await createPlacementApi(deps, { authenticate, authUrl }).listen(config.placement.port, config.bindHost)
     const url = `http://${publicHostOf(config)}:${server.port}`
     log.info('Placement API listening', { url })
+    if (ctx.local) {
+      ctx.local.offer(LOCAL_PLACEMENT, createLocalPlacement(deps))
+      log.info('Placement answers allocation-candidate queries of the services in this process directly')
+    }
     return {
       url,
       async stop() {
+        ctx.local?.withdraw(LOCAL_PLACEMENT)
         await server.close()
         await database.close()
       },

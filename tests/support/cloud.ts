@@ -9,6 +9,7 @@ import { commonConfigSchema } from '../../src/common/config/common-config.ts'
 import { configSchema, loadConfig } from '../../src/common/config/load-config.ts'
 import { createLogger, silentLogger } from '../../src/common/log/logger.ts'
 import { createInProcessTransport } from '../../src/common/rpc/in-process.ts'
+import { createLocalServices, type LocalServices } from '../../src/common/local-services.ts'
 import { configSections, services as runnable, type NubisConfig } from '../../src/cli/services.ts'
 import type { RunningService } from '../../src/common/service.ts'
 import { runIdentityBootstrap, startIdentity } from '../../src/identity/services.ts'
@@ -19,6 +20,8 @@ export type TestCloud = {
   /** Base URL of each started service by name (identity included). */
   urls: Record<string, string>
   config: NubisConfig
+  /** What the services of this process offer each other directly (as under `nubis up`). */
+  local: LocalServices
   adminPassword: string
   demoPassword: string
   /** A client holding a token for admin on project admin. */
@@ -68,7 +71,9 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   const log = process.env.NUBIS_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger
   await runIdentityBootstrap(config, [], log)
   const transport = createInProcessTransport()
-  const identity = await startIdentity({ config, log, transport })
+  // As `nubis up`: the services of this process find each other's in-process interfaces.
+  const local = createLocalServices()
+  const identity = await startIdentity({ config, log, transport, local })
   const identityUrl = identity.url!
   config.authUrl = identityUrl
   const urls: Record<string, string> = { identity: identityUrl }
@@ -78,7 +83,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     for (const name of opts.services ?? []) {
       const section = (config as Record<string, any>)[name]
       if (section && typeof section === 'object' && 'port' in section) section.port = 0
-      const svc = await runnable[name]({ config, log, transport })
+      const svc = await runnable[name]({ config, log, transport, local })
       started.push(svc)
       byName[name] = svc
       urls[name] = svc.url!
@@ -93,7 +98,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
   }
   const extra: RunningService[] = []
   async function startService(name: string, over: Partial<NubisConfig> = {}): Promise<RunningService> {
-    const svc = await runnable[name]({ config: { ...config, ...over } as NubisConfig, log, transport })
+    const svc = await runnable[name]({ config: { ...config, ...over } as NubisConfig, log, transport, local })
     extra.push(svc)
     return svc
   }
@@ -103,6 +108,7 @@ export async function startTestCloud(opts: TestCloudOptions = {}): Promise<TestC
     identityUrl,
     urls,
     config,
+    local,
     adminPassword: 'admin-secret',
     demoPassword: 'demo-secret',
     admin: () => login('admin', 'admin-secret', 'admin'),

@@ -41,7 +41,7 @@ export const testConfig: ComputeConfig = {
     virtDriver: 'fake', nodeName: '', vcpus: 16, memoryMb: 32768, diskGb: 1000, reservedHostMemoryMb: 512, reservedHostDiskMb: 0,
     cpuAllocationRatio: 16, ramAllocationRatio: 1.5, diskAllocationRatio: 1, fakeDelayMs: 0, fakeWorldDir: '', fakeHostCount: 1,
   },
-  scheduler: { maxAttempts: 3, maxPlacementResults: 1000, filters: [], ramWeightMultiplier: 1, cpuWeightMultiplier: 1, diskWeightMultiplier: 1, hostSubsetSize: 1,
+  scheduler: { maxAttempts: 3, maxPlacementResults: 1000, filters: [], ramWeightMultiplier: 1, cpuWeightMultiplier: 1, diskWeightMultiplier: 1, hostSubsetSize: 1, inProcessPlacement: true,
     queryPlacementForAvailabilityZone: true, limitTenantsToPlacementAggregate: false, placementAggregateRequiredForTenants: false,
   },
   quotas: {

@@ -62,3 +62,17 @@ test('breadth-first takes one candidate of each tree in turn', () => {
   assert.deepEqual(searchCandidates({ ...base, breadthFirst: true }).map((c) => c.rootId), [1, 4, 1])
   assert.deepEqual(searchCandidates({ ...base, breadthFirst: true, max: 2 }).map((c) => c.rootId), [1, 4])
 })
+
+test('a tree of one provider: each group on it, traits, isolate and the sum of the groups judged as for any tree', () => {
+  const lone = (groups: SearchGroup[], opts: Partial<SearchInput> = {}) => searchCandidates(input(groups, opts)).filter((c) => c.rootId === 4)
+  assert.deepEqual(lone([group('', [[VCPU, 1]], { [VCPU]: [1, 4] })]).map((c) => [...c.picks[0]]), [[[VCPU, 4]]])
+  assert.equal(lone([group('', [[VCPU, 1]], { [VCPU]: [1, 4] }, { requiredTraits: [[999]] })]).length, 0, 'a required trait the host lacks')
+  assert.equal(lone([group('', [[VCPU, 1]], { [VCPU]: [1] })]).length, 0, 'no room for the class on the host')
+  const halves = [group('1', [[VCPU, 4]], { [VCPU]: [1, 4] }), group('2', [[VCPU, 4]], { [VCPU]: [1, 4] })]
+  assert.equal(lone(halves).length, 1, 'two granular groups share the host when their sum fits')
+  assert.equal(lone(halves, { isolate: true }).length, 0, 'isolate needs a provider per granular group')
+  const tooMuch = [group('1', [[VCPU, 5]], { [VCPU]: [1, 4] }), group('2', [[VCPU, 4]], { [VCPU]: [1, 4] })]
+  assert.equal(lone(tooMuch).length, 0, '5 + 4 VCPUs do not fit on an 8-VCPU host')
+  const mixed = lone([group('', [[VCPU, 1]], { [VCPU]: [1, 4] }), group('1', [[VCPU, 2]], { [VCPU]: [1, 4] })], { isolate: true })
+  assert.deepEqual(mixed.map((c) => c.picks.map((p) => [...p])), [[[[VCPU, 4]], [[VCPU, 4]]]], 'the unnamed group may share with an isolated one')
+})

@@ -33,6 +33,8 @@ export type PlacementCtx = AuthCtx & {
   changed?: number[]
 }
 export type PlacementRequest = ApiRequest<PlacementCtx>
+/** What reading a request's query string and microversion needs: a request, or the in-process path's stand-in for one. */
+export type PlacementQuery = Pick<PlacementRequest, 'query' | 'ctx'>
 export type PlacementHandler = (deps: PlacementDeps, req: PlacementRequest) => Promise<ApiResponse> | ApiResponse
 
 /** One row of a handler file's route list: [method, pattern, handler, options]; below `minMinor` the route is a 404 (or 405). */
@@ -50,9 +52,9 @@ export type RouteOptions = {
 export type PlacementRoute = [method: string, pattern: string, handler: PlacementHandler, opts?: RouteOptions]
 
 /** The microversion the request asked for (set by the app before any handler runs). */
-export const minorOf = (req: PlacementRequest): number => req.ctx.minor ?? 0
+export const minorOf = (req: PlacementQuery): number => req.ctx.minor ?? 0
 /** True when the request's microversion is at least 1.`minor`. */
-export const atLeast = (req: PlacementRequest, minor: number): boolean => minorOf(req) >= minor
+export const atLeast = (req: PlacementQuery, minor: number): boolean => minorOf(req) >= minor
 
 /** placement's context.can: 403 "Policy does not allow X to be performed." */
 export function enforce(deps: PlacementDeps, req: PlacementRequest, action: string, target: Record<string, unknown> = {}): void {
@@ -73,7 +75,7 @@ export function jsonBody<T = any>(req: PlacementRequest, schema: object): T {
 }
 
 /** Refuses query parameters outside `allowed` (placement validates its query strings with a schema, additionalProperties false). */
-export function checkQueryKeys(req: PlacementRequest, allowed: Array<string | RegExp>): void {
+export function checkQueryKeys(req: PlacementQuery, allowed: Array<string | RegExp>): void {
   for (const k of new Set(req.query.keys())) {
     if (!allowed.some((a) => (typeof a === 'string' ? a === k : a.test(k)))) {
       throw new PlacementBadRequest(`Invalid query string parameters: Additional properties are not allowed ('${k}' was unexpected)`)
@@ -82,7 +84,7 @@ export function checkQueryKeys(req: PlacementRequest, allowed: Array<string | Re
 }
 
 /** A single-valued query parameter (the last one, as webob's req.GET[key] gives it). */
-export function queryValue(req: PlacementRequest, key: string): string | undefined {
+export function queryValue(req: PlacementQuery, key: string): string | undefined {
   const all = req.query.getAll(key)
   return all.length ? all[all.length - 1] : undefined
 }

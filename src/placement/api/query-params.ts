@@ -6,7 +6,7 @@
 import { PlacementBadRequest } from '../errors.ts'
 import type { Names } from '../db/names.ts'
 import { isUuidLike } from './json-schema.ts'
-import { atLeast, type PlacementRequest } from './context.ts'
+import { atLeast, type PlacementQuery } from './context.ts'
 
 export function parseResources(value: string): Map<string, number> {
   const form = 'Badly formed resources parameter. Expected resources query string parameter in form: ?resources=VCPU:2,MEMORY_MB:1024.'
@@ -56,7 +56,7 @@ function parseTraitValue(val: string, allowForbidden: boolean, allowAny: boolean
 }
 
 /** Every `required<suffix>` of the request (only the last one before 1.39). */
-export function parseTraits(req: PlacementRequest, key: string): TraitTerms {
+export function parseTraits(req: PlacementQuery, key: string): TraitTerms {
   let values = req.query.getAll(key)
   if (!atLeast(req, 39)) values = values.slice(-1)
   const out: TraitTerms = { required: [], forbidden: [] }
@@ -71,7 +71,7 @@ export function parseTraits(req: PlacementRequest, key: string): TraitTerms {
 export type AggregateTerms = { required: string[][]; forbidden: string[] }
 
 /** Every `member_of<suffix>`: each value is one any-of set (`in:a,b`), or forbidden (`!a`, `!in:a,b`, 1.32). */
-export function parseMemberOf(req: PlacementRequest, key: string): AggregateTerms {
+export function parseMemberOf(req: PlacementQuery, key: string): AggregateTerms {
   const values = req.query.getAll(key)
   const suffix = key.slice('member_of'.length)
   if (!atLeast(req, 24) && values.length > 1) throw new PlacementBadRequest(`Multiple member_of${suffix} parameters are not supported`)

@@ -8,22 +8,33 @@ import { errorCodes, PlacementBadRequest } from '../../errors.ts'
 import type { ProviderConditions, TreeInventory, TreeProvider, Trees } from '../../db/candidates.ts'
 import type { IndexedProviders } from '../../db/candidate-index.ts'
 import { findProvider } from '../../db/providers.ts'
-import { atLeast, checkQueryKeys, enforce, json, queryValue, type PlacementDeps, type PlacementRequest, type PlacementRoute } from '../context.ts'
+import { atLeast, checkQueryKeys, enforce, json, queryValue, type PlacementDeps, type PlacementQuery, type PlacementRequest, type PlacementRoute } from '../context.ts'
 import { searchCandidates, type Candidate, type SearchGroup } from '../candidate-search.ts'
 import { isUuidLike } from '../json-schema.ts'
 import { classIds, parseMemberOf, parseResources, parseTraits, traitIds } from '../query-params.ts'
 import { canonicalUuid } from './resource-providers.ts'
 
+/** Its fields by microversion: dict allocations from 1.12, mappings 1.34; summary traits 1.17, tree fields 1.29. */
+export type CandidatesBody = {
+  allocation_requests: Array<{ allocations: unknown; mappings?: Record<string, string[]> }>
+  provider_summaries: Record<string, {
+    resources: Record<string, { capacity: number; used: number }>
+    traits?: string[]
+    parent_provider_uuid?: string | null
+    root_provider_uuid?: string
+  }>
+}
+
 type ParsedGroup = { suffix: string; resources: Map<number, number>; conditions: ProviderConditions; requiredTraits: number[][]; forbiddenTraits: number[] }
 
 const PREFIXES = ['resources', 'required', 'member_of', 'in_tree'] as const
 
-function suffixPattern(req: PlacementRequest): RegExp {
+function suffixPattern(req: PlacementQuery): RegExp {
   return atLeast(req, 33) ? /^[a-zA-Z0-9_-]{1,64}$/ : /^[1-9][0-9]*$/
 }
 
 /** The request groups by suffix ('' is the unnamed group), keys checked against the microversion. */
-function groupKeys(req: PlacementRequest): Map<string, Set<string>> {
+function groupKeys(req: PlacementQuery): Map<string, Set<string>> {
   const allowed: Array<string | RegExp> = ['resources']
   if (atLeast(req, 16)) allowed.push('limit')
   if (atLeast(req, 17)) allowed.push('required')
@@ -48,7 +59,7 @@ function groupKeys(req: PlacementRequest): Map<string, Set<string>> {
   return groups
 }
 
-async function parseGroups(deps: PlacementDeps, req: PlacementRequest): Promise<ParsedGroup[]> {
+async function parseGroups(deps: PlacementDeps, req: PlacementQuery): Promise<ParsedGroup[]> {
   const keys = groupKeys(req)
   const out: ParsedGroup[] = []
   for (const [suffix, prefixes] of keys) {
@@ -98,7 +109,7 @@ async function parseGroups(deps: PlacementDeps, req: PlacementRequest): Promise<
   return out.sort((a, b) => (a.suffix === '' ? -1 : b.suffix === '' ? 1 : a.suffix < b.suffix ? -1 : a.suffix > b.suffix ? 1 : 0))
 }
 
-async function rootTraits(deps: PlacementDeps, req: PlacementRequest): Promise<{ required: number[]; forbidden: number[] }> {
+async function rootTraits(deps: PlacementDeps, req: PlacementQuery): Promise<{ required: number[]; forbidden: number[] }> {
   const values = req.query.getAll('root_required')
   if (!values.length) return { required: [], forbidden: [] }
   if (values.length > 1) throw new PlacementBadRequest("Query parameter 'root_required' may be specified only once.", errorCodes.duplicateQueryParam)
@@ -114,7 +125,7 @@ async function rootTraits(deps: PlacementDeps, req: PlacementRequest): Promise<{
   return { required: ids.required.map((a) => a[0]), forbidden: ids.forbidden }
 }
 
-function parseLimit(req: PlacementRequest): number | undefined {
+function parseLimit(req: PlacementQuery): number | undefined {
   const v = queryValue(req, 'limit')
   if (v === undefined) return undefined
   if (!/^[1-9][0-9]*$/.test(v)) throw new PlacementBadRequest(`Invalid query string parameters: '${v}' does not match '^[1-9][0-9]*$'`)
@@ -131,6 +142,14 @@ function shuffle<T>(items: T[]): T[] {
 
 async function list(deps: PlacementDeps, req: PlacementRequest) {
   enforce(deps, req, 'placement:allocation_candidates:list')
+  return json(req, await allocationCandidatesFor(deps, req))
+}
+
+/**
+ * The answer's body (allocation_requests and provider_summaries) to a query at a microversion;
+ * the caller has been authorized. The in-process path (../../local.ts) asks it directly.
+ */
+export async function allocationCandidatesFor(deps: PlacementDeps, req: PlacementQuery): Promise<CandidatesBody> {
   const groups = await parseGroups(deps, req)
   const policy = queryValue(req, 'group_policy')
   if (policy !== undefined && !['none', 'isolate'].includes(policy)) {
@@ -159,7 +178,7 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
     const found = search(trees, deps.config.maxAllocationCandidates)
     let candidates = randomize ? shuffle(found.candidates) : found.candidates
     if (limit !== undefined) candidates = candidates.slice(0, limit)
-    return json(req, await render(deps, req, groups, candidates, found.providers, trees.inventories, trees.traits))
+    return render(deps, req, groups, candidates, found.providers, trees.inventories, trees.traits)
   }
 
   // Under a limit only as many trees are searched as the answer needs, a page at a time: the
@@ -179,7 +198,7 @@ async function list(deps: PlacementDeps, req: PlacementRequest) {
     inventories.push(...trees.inventories)
   }
   candidates = (randomize ? shuffle(candidates) : candidates).slice(0, limit)
-  return json(req, await render(deps, req, groups, candidates, providers, inventories, index.traits))
+  return render(deps, req, groups, candidates, providers, inventories, index.traits)
 }
 
 /** Roots (ascending) of the trees where some provider has room for `amount` of class `rc`. */
@@ -208,7 +227,7 @@ function treesOf(index: IndexedProviders, roots: number[]): Trees {
 
 /** The candidates of some trees, and the providers they may be drawn from. */
 function searchTrees(
-  req: PlacementRequest, groups: ParsedGroup[], trees: Trees,
+  req: PlacementQuery, groups: ParsedGroup[], trees: Trees,
   o: { policy: string | undefined; root: { required: number[]; forbidden: number[] }; max: number; breadthFirst: boolean },
 ): { candidates: Candidate[]; providers: Map<number, TreeProvider> } {
   let providers = new Map(trees.providers.map((p) => [p.id, p]))
@@ -265,9 +284,9 @@ function fitting(g: ParsedGroup, trees: Trees): Map<number, Set<number>> {
 }
 
 async function render(
-  deps: PlacementDeps, req: PlacementRequest, groups: ParsedGroup[], candidates: Candidate[],
+  deps: PlacementDeps, req: PlacementQuery, groups: ParsedGroup[], candidates: Candidate[],
   providers: Map<number, TreeProvider>, inventories: TreeInventory[], traits: Map<number, Set<number>>,
-) {
+): Promise<CandidatesBody> {
   const uuid = (id: number) => providers.get(id)!.uuid
   await deps.names.classes.ensureIds(inventories.map((i) => i.rc))
   const rcName = (rc: number) => deps.names.classes.nameOf(rc)
@@ -308,9 +327,9 @@ async function render(
   }
   const traitIdsInUse = new Set(summarised.flatMap((p) => [...(traits.get(p.id) ?? [])]))
   await deps.names.traits.ensureIds(traitIdsInUse)
-  const summaries: Record<string, unknown> = {}
+  const summaries: CandidatesBody['provider_summaries'] = {}
   for (const p of summarised) {
-    const s: Record<string, unknown> = {
+    const s: CandidatesBody['provider_summaries'][string] = {
       resources: Object.fromEntries((invByProvider.get(p.id) ?? []).map((i) => [rcName(i.rc), {
         capacity: Math.trunc((i.total - i.reserved) * i.ratio), used: i.used,
       }])),

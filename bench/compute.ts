@@ -65,9 +65,10 @@ export async function benchCompute(): Promise<void> {
 }
 
 /**
- * Scheduling with 1,000 hosts, twice: with Nova's defaults (1,000 candidates asked for, in
- * placement's fixed order) and with the settings Nova and placement offer for large clouds
- * (fewer candidates, drawn at random so that concurrent schedulers spread out).
+ * Scheduling with 1,000 hosts: with Nova's defaults (1,000 candidates asked for, in placement's
+ * fixed order) and with the settings Nova and placement offer for large clouds (fewer candidates,
+ * drawn at random so that concurrent schedulers spread out); each with placement in a process of
+ * its own (another host) and in the scheduler's process (`nubis up`).
  */
 export async function benchSchedulingAtScale(): Promise<void> {
   const { benchScheduling } = await import('./compute-scheduling.ts')
@@ -82,7 +83,7 @@ export async function benchSchedulingAtScale(): Promise<void> {
     say(`scheduling (${label}): ${run.hosts} fake hosts in a fresh placement, ${run.requests} requests after 20 warm-up ones`)
     results.push({ label, ...(await benchScheduling(run)) })
   }
-  console.log('\nScheduling latency (real scheduler and placement over HTTP, SQLite, one machine; claim released after each request)')
+  console.log('\nScheduling latency (real scheduler and placement, SQLite, one machine; candidates over HTTP or, in the scheduler\'s process, asked directly; claims over HTTP and released after each request)')
   for (const r of results) {
     console.log(`${r.label} (compute.scheduler.maxPlacementResults=${r.maxPlacementResults}, placement.randomizeAllocationCandidates=${r.randomize}), ${r.hosts} hosts:`)
     console.log(`  scheduling  p50 ${r.p50.toFixed(2)} ms  p95 ${r.p95.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (first request after start ${r.first.toFixed(1)} ms)`)

@@ -66,8 +66,8 @@ function traitsHold(input: SearchInput, providers: Iterable<number>, required: n
 
 /**
  * The one candidate of a tree that is a single provider (every compute node without nested
- * providers, the usual cloud): what {@link treeCandidates} would give, without its generators
- * and copies, which under Nova's default of 1,000 candidates per request is most of the cost.
+ * providers, the usual cloud): what {@link treeCandidates} would give, without a generator and
+ * copied maps for each of the up to 1,000 trees a request may go through.
  */
 function singleProviderCandidate(input: SearchInput, rootId: number, byRoot: Array<Map<number, number[]>>): Candidate | undefined {
   const picks: Array<Map<number, number>> = []

@@ -64,30 +64,6 @@ function traitsHold(input: SearchInput, providers: Iterable<number>, required: n
   return required.every((any) => any.some((t) => have.has(t)))
 }
 
-/**
- * The one candidate of a tree that is a single provider (every compute node without nested
- * providers, the usual cloud): what {@link treeCandidates} would give, without a generator and
- * copied maps for each of the up to 1,000 trees a request may go through.
- */
-function singleProviderCandidate(input: SearchInput, rootId: number, byRoot: Array<Map<number, number[]>>): Candidate | undefined {
-  const picks: Array<Map<number, number>> = []
-  let granular = 0
-  for (const [gi, g] of input.groups.entries()) {
-    const pick = new Map<number, number>()
-    for (const rc of g.resources.keys()) {
-      if (!byRoot[gi].get(rcRootKey(rc, rootId))?.length) return undefined
-      pick.set(rc, rootId)
-    }
-    if (g.suffix === '' && !traitsHold(input, [rootId], g.requiredTraits, g.forbiddenTraits)) return undefined
-    if (g.suffix !== '') granular++
-    picks.push(pick)
-  }
-  // Isolated granular groups need providers of their own: one provider cannot hold two of them.
-  if (input.isolate && granular > 1) return undefined
-  if (picks.length > 1 && !fitsTogether(input, picks)) return undefined
-  return { rootId, picks }
-}
-
 /** Every way the groups can be satisfied within one tree. */
 function* treeCandidates(input: SearchInput, rootId: number, byRoot: Array<Map<number, number[]>>): Generator<Candidate> {
   const options: Array<Array<Map<number, number>>> = []
@@ -171,16 +147,6 @@ export function searchCandidates(input: SearchInput): Candidate[] {
       if (!input.rootRequired.every((t) => rootTraits.has(t)) || input.rootForbidden.some((t) => rootTraits.has(t))) continue
     }
     const mine: Candidate[] = []
-    if (trees.get(rootId)!.size === 1) {
-      const c = singleProviderCandidate(input, rootId, byRoot)
-      if (c) {
-        mine.push(c)
-        total++
-        perTree.push(mine)
-      }
-      if (!input.breadthFirst && input.max >= 0 && total >= input.max) break
-      continue
-    }
     for (const c of treeCandidates(input, rootId, byRoot)) {
       mine.push(c)
       total++
